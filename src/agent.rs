@@ -1,0 +1,766 @@
+//! The agent loop (Letta's `letta_v1_agent` semantics).
+//!
+//! A run takes the caller's messages and steps: each step compiles the system prompt from
+//! the latest stored blocks, calls the model, executes its tool calls, and commits
+//! everything the step produced (messages, block edits, the agent's context) in ONE store
+//! commit. Memory edits are replayed against fresh values when that commit loses a race,
+//! so concurrent edits of a shared block compose instead of overwriting each other.
+
+use crate::engine::{agent_key, block_key, msg_key, put, Engine, CAS_RETRIES};
+use crate::error::{ApiError, Result};
+use crate::llm::{ChatMessage, ChatRequest, ChatResponse, LlmError, ToolSchema};
+use crate::memory::{compile_system, render_metadata, Edit};
+use crate::model::*;
+use crate::params::as_object;
+use crate::store::{Expect, StoreError};
+use crate::tools::{arg_int, arg_str, arg_str_list, is_memory_edit, is_terminal, parse_args};
+use crate::util::{char_len, iso8601, parse_datetime, prompt_time, truncate_chars};
+use serde_json::{json, Map, Value};
+
+/// A message a caller (or another agent) sends to an agent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputMessage {
+    pub role: String,
+    pub text: String,
+    pub name: Option<String>,
+    pub otid: Option<String>,
+    pub sender_id: Option<String>,
+}
+
+/// Parses one `MessageCreate`: `{role, content: string | [{type: "text", text}], name?, otid?, sender_id?}`.
+pub fn parse_input_message(v: &Value, i: usize) -> Result<InputMessage> {
+    let b = as_object(v, "body.messages[]")?;
+    let role = b.opt_str("role")?.unwrap_or_else(|| "user".into());
+    if !matches!(role.as_str(), "user" | "system" | "assistant") {
+        return Err(ApiError::unprocessable(format!("messages[{i}].role: expected 'user', 'system' or 'assistant', got '{role}'")));
+    }
+    let text = match b.get("content") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(parts)) => {
+            let mut texts = Vec::new();
+            for (j, p) in parts.iter().enumerate() {
+                match (p.get("type").and_then(Value::as_str), p.get("text").and_then(Value::as_str)) {
+                    (Some("text") | None, Some(t)) => texts.push(t.to_string()),
+                    (Some(other), _) => {
+                        return Err(ApiError::unprocessable(format!(
+                            "messages[{i}].content[{j}]: content parts of type '{other}' are not supported; send text"
+                        )))
+                    }
+                    _ => return Err(ApiError::unprocessable(format!("messages[{i}].content[{j}]: expected {{type: 'text', text}}"))),
+                }
+            }
+            texts.join("\n")
+        }
+        Some(other) => {
+            return Err(ApiError::unprocessable(format!(
+                "messages[{i}].content: expected a string or a list of text parts, got {}",
+                crate::tools::type_name(other)
+            )))
+        }
+        None => return Err(ApiError::unprocessable(format!("messages[{i}].content: field required"))),
+    };
+    if text.is_empty() {
+        return Err(ApiError::unprocessable(format!("messages[{i}].content: must not be empty")));
+    }
+    Ok(InputMessage { role, text, name: b.opt_str("name")?, otid: b.opt_str("otid")?, sender_id: b.opt_str("sender_id")? })
+}
+
+/// A parsed `LettaRequest`.
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    pub inputs: Vec<InputMessage>,
+    pub max_steps: u32,
+    /// `include_return_message_types`: only these message types are returned.
+    pub return_types: Option<Vec<String>>,
+}
+
+impl RunRequest {
+    pub fn parse(body: &Value, default_max_steps: u32) -> Result<RunRequest> {
+        let b = as_object(body, "body")?;
+        let inputs = match (b.get("messages"), b.get("input")) {
+            (Some(_), Some(_)) => return Err(ApiError::unprocessable("Cannot specify both 'input' and 'messages'. Use one or the other.")),
+            (None, None) => return Err(ApiError::unprocessable("Must specify either 'input' or 'messages'.")),
+            (Some(Value::Array(items)), None) => {
+                if items.is_empty() {
+                    return Err(ApiError::unprocessable("Messages must not be empty"));
+                }
+                items.iter().enumerate().map(|(i, m)| parse_input_message(m, i)).collect::<Result<Vec<_>>>()?
+            }
+            (Some(_), None) => return Err(ApiError::unprocessable("body.messages: expected a list")),
+            (None, Some(input)) => vec![parse_input_message(&json!({ "role": "user", "content": input }), 0)?],
+        };
+        let max_steps = match b.opt_u64("max_steps")? {
+            Some(0) => return Err(ApiError::unprocessable("body.max_steps: must be at least 1")),
+            Some(n) => n.min(10_000) as u32,
+            None => default_max_steps,
+        };
+        Ok(RunRequest { inputs, max_steps, return_types: b.opt_str_list("include_return_message_types")? })
+    }
+}
+
+/// Receives a run's wire messages as they are committed (streaming doors).
+pub trait RunSink {
+    fn emit(&self, message: &Value);
+}
+
+/// A sink that drops everything (blocking calls collect the result instead).
+pub struct NoSink;
+impl RunSink for NoSink {
+    fn emit(&self, _: &Value) {}
+}
+
+/// What a run produced.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    pub run_id: String,
+    pub messages: Vec<Value>,
+    pub stop_reason: StopReason,
+    pub usage: Usage,
+    /// The error behind a failure stop reason, for logs and streams.
+    pub error: Option<String>,
+}
+
+impl RunOutcome {
+    /// The wire `LettaResponse`.
+    pub fn response_json(&self) -> Value {
+        json!({
+            "messages": self.messages,
+            "stop_reason": self.stop_reason_json(),
+            "usage": self.usage.to_json(),
+        })
+    }
+    pub fn stop_reason_json(&self) -> Value {
+        json!({ "message_type": "stop_reason", "stop_reason": self.stop_reason.as_str() })
+    }
+    /// The text of every assistant message, in order.
+    pub fn assistant_texts(&self) -> Vec<String> {
+        self.messages
+            .iter()
+            .filter(|m| m["message_type"] == "assistant_message")
+            .filter_map(|m| m["content"].as_str().map(str::to_string))
+            .collect()
+    }
+}
+
+/// One memory-edit call of a step, kept so it can be replayed on fresh values.
+struct MemoryCall {
+    index: usize,
+    name: String,
+    args: Map<String, Value>,
+}
+
+/// The blocks a step reads and edits: each with the version it was read at.
+struct Overlay {
+    blocks: Vec<(Block, u64)>,
+    edited: Vec<String>,
+    now: String,
+}
+
+impl Overlay {
+    fn apply(&mut self, name: &str, args: &Map<String, Value>) -> std::result::Result<String, String> {
+        let label = arg_str(args, "label")?;
+        let available = || self.blocks.iter().map(|(b, _)| b.label.as_str()).collect::<Vec<_>>().join(", ");
+        let Some(i) = self.blocks.iter().position(|(b, _)| b.label == label) else {
+            return Err(format!("Memory block '{label}' does not exist (available labels: {})", available()));
+        };
+        let edit = match name {
+            "core_memory_append" => Edit::Append { content: arg_str(args, "content")?.to_string() },
+            "core_memory_replace" => Edit::ReplaceAll {
+                old: arg_str(args, "old_content")?.to_string(),
+                new: arg_str(args, "new_content")?.to_string(),
+            },
+            "memory_replace" => Edit::ReplaceUnique {
+                old: arg_str(args, "old_string")?.to_string(),
+                new: arg_str(args, "new_string")?.to_string(),
+            },
+            "memory_insert" => Edit::Insert {
+                text: arg_str(args, "new_string")?.to_string(),
+                line: arg_int(args, "insert_line")?.unwrap_or(-1),
+            },
+            "memory_rethink" => Edit::Rethink { value: arg_str(args, "new_memory")?.to_string() },
+            other => return Err(format!("'{other}' is not a memory tool")),
+        };
+        let block = &mut self.blocks[i].0;
+        if block.read_only {
+            return Err(format!("Memory block '{label}' is read-only and cannot be edited."));
+        }
+        let new_value = edit.apply(label, &block.value)?;
+        let n = char_len(&new_value) as u64;
+        if n > block.limit {
+            return Err(format!(
+                "Edit failed: Exceeds {} character limit (requested {n}). Shorten the text or remove old content first.",
+                block.limit
+            ));
+        }
+        block.value = new_value.clone();
+        block.updated_at = self.now.clone();
+        if !self.edited.contains(&block.id) {
+            self.edited.push(block.id.clone());
+        }
+        Ok(new_value)
+    }
+}
+
+/// `{"status": "OK"|"Failed", "message": ..., "time": ...}`: what the model sees of a tool result.
+fn package(ok: bool, result: &str, now_ms: f64) -> String {
+    let message = match serde_json::from_str::<Value>(result) {
+        Ok(v @ (Value::Object(_) | Value::Array(_))) => v,
+        _ => Value::String(result.to_string()),
+    };
+    json!({ "status": if ok { "OK" } else { "Failed" }, "message": message, "time": prompt_time(now_ms) }).to_string()
+}
+
+fn tool_return(call: &ToolCall, result: std::result::Result<String, String>, limit: u64, now_ms: f64) -> ToolReturn {
+    let (ok, mut text) = match result {
+        Ok(t) => (true, t),
+        Err(e) => (false, e),
+    };
+    let n = char_len(&text) as u64;
+    if n > limit && !matches!(call.name.as_str(), "conversation_search" | "archival_memory_search") {
+        text = format!(
+            "{}... [NOTE: function output was truncated since it exceeded the character limit ({n} > {limit})]",
+            truncate_chars(&text, limit as usize)
+        );
+    }
+    ToolReturn {
+        tool_call_id: call.id.clone(),
+        name: call.name.clone(),
+        status: if ok { "success" } else { "error" }.into(),
+        func_response: package(ok, &text, now_ms),
+        stderr: if ok { vec![] } else { vec![format!("Error executing function {}: {text}", call.name)] },
+        tool_return: text,
+        stdout: vec![],
+    }
+}
+
+impl Engine {
+    /// `POST /v1/agents/{id}/messages`: runs the agent on the caller's messages. Runs of
+    /// one agent queue behind each other; different agents run concurrently.
+    pub async fn send_message(&self, agent_id: &str, body: &Value, sink: &dyn RunSink) -> Result<RunOutcome> {
+        let req = RunRequest::parse(body, self.inner.options.max_steps)?;
+        self.agent(agent_id).await?;
+        let _turn = self.inner.locks.lock(agent_id).await;
+        let out = self.run(agent_id, req, sink).await?;
+        // Streams end with the stop reason and the usage, as Letta's do.
+        sink.emit(&out.stop_reason_json());
+        sink.emit(&out.usage.to_json());
+        Ok(out)
+    }
+
+    /// Runs the loop; the caller holds the agent's lock.
+    pub(crate) async fn run(&self, agent_id: &str, req: RunRequest, sink: &dyn RunSink) -> Result<RunOutcome> {
+        let run_id = self.id("run");
+        let mut out = RunOutcome { run_id: run_id.clone(), messages: vec![], stop_reason: StopReason::EndTurn, usage: Usage::default(), error: None };
+        let now = self.inner.platform.now_ms();
+        // Input messages are committed with the first step (or with the failure that ends it).
+        let mut pending: Vec<Message> = req
+            .inputs
+            .iter()
+            .map(|m| Message {
+                id: self.id("message"),
+                agent_id: agent_id.to_string(),
+                role: m.role.clone(),
+                text: Some(m.text.clone()),
+                name: m.name.clone(),
+                otid: m.otid.clone(),
+                sender_id: m.sender_id.clone(),
+                run_id: Some(run_id.clone()),
+                created_at: now,
+                ..Message::default()
+            })
+            .collect();
+
+        for step in 0..req.max_steps {
+            let last_step = step + 1 == req.max_steps;
+            let (agent, _) = match self.agent(agent_id).await {
+                Ok(a) => a,
+                Err(e) if e.status == 404 => {
+                    out.stop_reason = StopReason::Error;
+                    out.error = Some("the agent was deleted during the run".into());
+                    break;
+                }
+                Err(e) => return Err(e),
+            };
+            let blocks = self.agent_blocks(&agent).await?;
+            let tools = self.agent_tools(&agent).await?;
+            let context = self.context_messages(&agent).await?;
+            let system_text = self.system_prompt(&agent, &blocks, context.len() as u64);
+            let request = build_request(&agent, &system_text, &context, &pending, &tools, step);
+
+            let response = match self.inner.models.resolve(&agent.llm_config.handle) {
+                Ok(model) => model.chat(&request).await,
+                Err(e) => Err(e),
+            };
+            let response = match response.and_then(validate_response) {
+                Ok(r) => r,
+                Err(e) => {
+                    out.stop_reason = match e {
+                        LlmError::InvalidResponse(_) => StopReason::InvalidLlmResponse,
+                        _ => StopReason::LlmApiError,
+                    };
+                    out.error = Some(e.to_string());
+                    self.commit_failure(agent_id, &mut pending, out.stop_reason).await?;
+                    break;
+                }
+            };
+            out.usage.prompt_tokens += response.prompt_tokens;
+            out.usage.completion_tokens += response.completion_tokens;
+            out.usage.step_count += 1;
+            out.usage.last_total = response.prompt_tokens + response.completion_tokens;
+
+            let step_id = self.id("step");
+            let step_now = self.inner.platform.now_ms();
+            let mut calls = response.tool_calls.clone();
+            for c in calls.iter_mut().filter(|c| c.id.is_empty()) {
+                c.id = format!("call_{}", &self.id("x")[2..10]);
+            }
+            let assistant = Message {
+                id: self.id("message"),
+                agent_id: agent_id.to_string(),
+                role: "assistant".into(),
+                text: response.content.clone().filter(|t| !t.is_empty()),
+                reasoning: response.reasoning.clone().filter(|t| !t.is_empty()),
+                tool_calls: calls.clone(),
+                run_id: Some(run_id.clone()),
+                step_id: Some(step_id.clone()),
+                created_at: step_now,
+                ..Message::default()
+            };
+            let empty = assistant.text.is_none() && assistant.reasoning.is_none() && calls.is_empty();
+
+            // Execute the tool calls in order.
+            let tool_by_name = |n: &str| tools.iter().find(|t| t.name == n);
+            let mut overlay = Overlay { blocks: blocks.clone(), edited: vec![], now: iso8601(step_now) };
+            let mut returns = Vec::with_capacity(calls.len());
+            let mut memory_calls = Vec::new();
+            let mut stop: Option<StopReason> = None;
+            for (index, call) in calls.iter().enumerate() {
+                let limit = tool_by_name(&call.name).map(|t| t.return_char_limit).unwrap_or(DEFAULT_RETURN_CHAR_LIMIT);
+                let result = match (tool_by_name(&call.name), parse_args(&call.arguments)) {
+                    (None, _) => Err(format!(
+                        "Tool '{}' is not available to this agent. Available tools: {}.",
+                        call.name,
+                        tools.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")
+                    )),
+                    (Some(_), Err(e)) => Err(e),
+                    (Some(tool), Ok(args)) => {
+                        if is_memory_edit(&call.name) {
+                            let r = overlay.apply(&call.name, &args);
+                            memory_calls.push(MemoryCall { index, name: call.name.clone(), args });
+                            r
+                        } else {
+                            self.execute_tool(&agent, tool, &args).await
+                        }
+                    }
+                };
+                if is_terminal(&call.name) && result.is_ok() {
+                    stop = Some(StopReason::EndTurn);
+                } else if is_terminal_rule(&agent, &call.name) {
+                    stop = Some(StopReason::ToolRule);
+                }
+                returns.push(tool_return(call, result, limit, step_now));
+            }
+            if calls.is_empty() {
+                stop = Some(if response.finish_reason.as_deref() == Some("length") {
+                    StopReason::MaxTokensExceeded
+                } else {
+                    StopReason::EndTurn
+                });
+            }
+            if stop.is_none() && last_step {
+                stop = Some(StopReason::MaxSteps);
+            }
+
+            let tool_msg = (!returns.is_empty()).then(|| Message {
+                id: self.id("message"),
+                agent_id: agent_id.to_string(),
+                role: "tool".into(),
+                tool_returns: returns,
+                run_id: Some(run_id.clone()),
+                step_id: Some(step_id.clone()),
+                created_at: step_now,
+                ..Message::default()
+            });
+            let mut produced: Vec<Message> = Vec::new();
+            if !empty {
+                produced.push(assistant);
+            }
+            if let Some(t) = tool_msg {
+                produced.push(t);
+            }
+            let committed = self
+                .commit_step(agent_id, &mut pending, produced, overlay, memory_calls, &calls, &system_text, stop, step_now)
+                .await?;
+            for m in &committed {
+                for w in crate::letta_message::to_letta_messages(m) {
+                    if req.return_types.as_ref().is_none_or(|t| t.iter().any(|x| w["message_type"] == x.as_str())) {
+                        sink.emit(&w);
+                        out.messages.push(w);
+                    }
+                }
+            }
+            if let Some(s) = stop {
+                out.stop_reason = s;
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Loads the agent's in-context messages (the system message first).
+    pub(crate) async fn context_messages(&self, agent: &AgentRecord) -> Result<Vec<Message>> {
+        let keys: Vec<String> = agent.context.iter().map(|r| msg_key(&agent.id, r.seq)).collect();
+        Ok(self.load_many::<Message>(&keys).await?.into_iter().flatten().map(|(m, _)| m).collect())
+    }
+
+    /// The system prompt for the agent's next LLM call, from the latest block values.
+    /// Its timestamp is the latest change of the agent or its blocks, so the text is
+    /// byte-stable (cache-friendly) until something in it changes.
+    pub(crate) fn system_prompt(&self, agent: &AgentRecord, blocks: &[(Block, u64)], in_context: u64) -> String {
+        let latest = blocks.iter().map(|(b, _)| b.updated_at.as_str()).chain([agent.updated_at.as_str()]).max().unwrap_or("");
+        let recompiled = parse_datetime(latest).map(prompt_time).unwrap_or_default();
+        let outside = agent.next_seq.saturating_sub(in_context);
+        let bl: Vec<Block> = blocks.iter().map(|(b, _)| b.clone()).collect();
+        compile_system(&agent.system, &bl, &render_metadata(&agent.id, &recompiled, outside))
+    }
+
+    /// Runs a non-memory tool.
+    async fn execute_tool(&self, agent: &AgentRecord, tool: &Tool, args: &Map<String, Value>) -> std::result::Result<String, String> {
+        match tool.name.as_str() {
+            "send_message" => {
+                arg_str(args, "message")?;
+                Ok("Sent message successfully.".into())
+            }
+            "conversation_search" => self.conversation_search(agent, args).await,
+            _ if tool.tool_type == "custom" => {
+                let host = self.inner.tool_host.borrow().clone();
+                let args_json = Value::Object(args.clone()).to_string();
+                let ctx = json!({ "agent_id": agent.id, "tool_name": tool.name }).to_string();
+                match host.and_then(|h| h.call(&tool.name, &args_json, &ctx)) {
+                    Some(fut) => fut.await,
+                    None => Err(format!(
+                        "No JavaScript body is bound for tool '{}'. Tool bodies are code and are not stored: bind it with client.tools.bind('{}', fn) when the app starts.",
+                        tool.name, tool.name
+                    )),
+                }
+            }
+            other => Err(format!("Tool '{other}' is not implemented in this runtime.")),
+        }
+    }
+
+    /// `conversation_search`: case-insensitive text search over the whole history, newest
+    /// first, with role and date filters.
+    async fn conversation_search(&self, agent: &AgentRecord, args: &Map<String, Value>) -> std::result::Result<String, String> {
+        let query = match args.get("query") {
+            Some(Value::String(s)) => s.to_lowercase(),
+            None | Some(Value::Null) => String::new(),
+            Some(_) => return Err("Argument 'query' must be a string.".into()),
+        };
+        let roles = arg_str_list(args, "roles")?;
+        let limit = arg_int(args, "limit")?.unwrap_or(5).clamp(1, 100) as usize;
+        let date = |k: &str, end: bool| -> std::result::Result<Option<f64>, String> {
+            match args.get(k) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => {
+                    let t = parse_datetime(s).ok_or_else(|| format!("Invalid {k} format: {s}. Use YYYY-MM-DD or ISO 8601."))?;
+                    // A date alone as the end includes that whole day.
+                    Ok(Some(if end && s.trim().len() == 10 { t + 86_399_999.0 } else { t }))
+                }
+                Some(_) => Err(format!("Argument '{k}' must be a string.")),
+            }
+        };
+        let (start, end) = (date("start_date", false)?, date("end_date", true)?);
+        let history = self
+            .list_records::<Message>(&crate::engine::msg_prefix(&agent.id))
+            .await
+            .map_err(|e| format!("Could not read the conversation history: {}", e.detail))?;
+        let now = self.inner.platform.now_ms();
+        let mut results = Vec::new();
+        for (m, _) in history.iter().rev() {
+            if m.role == "tool" || m.role == "system" || m.tool_calls.iter().any(|c| c.name == "conversation_search") {
+                continue;
+            }
+            if roles.as_ref().is_some_and(|r| !r.contains(&m.role)) {
+                continue;
+            }
+            if start.is_some_and(|s| m.created_at < s) || end.is_some_and(|e| m.created_at > e) {
+                continue;
+            }
+            let text = m
+                .text
+                .clone()
+                .or_else(|| m.tool_calls.iter().find(|c| c.name == "send_message").and_then(|c| {
+                    serde_json::from_str::<Value>(&c.arguments).ok()?.get("message")?.as_str().map(str::to_string)
+                }))
+                .unwrap_or_default();
+            if text.is_empty() || !text.to_lowercase().contains(&query) {
+                continue;
+            }
+            results.push(json!({
+                "timestamp": iso8601(m.created_at),
+                "time_ago": time_ago(now - m.created_at),
+                "role": m.role,
+                "content": text,
+            }));
+            if results.len() >= limit {
+                break;
+            }
+        }
+        let message = if results.is_empty() { "No results found.".to_string() } else { format!("Showing {} results:", results.len()) };
+        Ok(json!({ "message": message, "results": results }).to_string())
+    }
+
+    /// Commits the run's input messages when a step fails before producing anything.
+    async fn commit_failure(&self, agent_id: &str, pending: &mut Vec<Message>, stop: StopReason) -> Result<()> {
+        for _ in 0..CAS_RETRIES {
+            let (mut agent, ver) = self.agent(agent_id).await?;
+            let mut ops = Vec::new();
+            for m in pending.iter_mut() {
+                m.seq = agent.next_seq;
+                agent.next_seq += 1;
+                agent.context.push(MsgRef { seq: m.seq, id: m.id.clone() });
+                ops.push(put(msg_key(agent_id, m.seq), &*m, Expect::Absent)?);
+            }
+            agent.last_stop_reason = Some(stop.as_str().into());
+            agent.last_run_completion = Some(self.now_iso());
+            ops.push(put(agent_key(agent_id), &agent, Expect::Version(ver))?);
+            match self.inner.store.commit(ops).await {
+                Ok(()) => {
+                    pending.clear();
+                    return Ok(());
+                }
+                Err(StoreError::Conflict { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ApiError::conflict("CONFLICT: the agent kept changing while its run was being recorded"))
+    }
+
+    /// Commits one step atomically: input messages (first step), the step's messages,
+    /// memory edits (version-checked), the refreshed system message and the agent's context.
+    /// A lost race re-reads and replays the memory edits on the fresh values.
+    #[allow(clippy::too_many_arguments)]
+    async fn commit_step(
+        &self,
+        agent_id: &str,
+        pending: &mut Vec<Message>,
+        mut produced: Vec<Message>,
+        mut overlay: Overlay,
+        memory_calls: Vec<MemoryCall>,
+        calls: &[ToolCall],
+        system_text: &str,
+        stop: Option<StopReason>,
+        now_ms: f64,
+    ) -> Result<Vec<Message>> {
+        for attempt in 0..=CAS_RETRIES {
+            let (mut agent, ver) = self.agent(agent_id).await?;
+            if attempt > 0 && !memory_calls.is_empty() {
+                // Replay the edits on the latest values and refresh their tool results.
+                let fresh = self.agent_blocks(&agent).await?;
+                overlay = Overlay { blocks: fresh, edited: vec![], now: overlay.now.clone() };
+                let give_up = attempt == CAS_RETRIES;
+                if let Some(tool_msg) = produced.iter_mut().find(|m| m.role == "tool") {
+                    for mc in &memory_calls {
+                        let result = if give_up {
+                            Err("The memory block kept changing under concurrent edits; the edit was not applied. Try again.".to_string())
+                        } else {
+                            overlay.apply(&mc.name, &mc.args)
+                        };
+                        if let (Some(slot), Some(call)) = (tool_msg.tool_returns.get_mut(mc.index), calls.get(mc.index)) {
+                            *slot = tool_return(call, result, DEFAULT_RETURN_CHAR_LIMIT, now_ms);
+                        }
+                    }
+                }
+                if give_up {
+                    overlay.edited.clear();
+                }
+            }
+            let mut ops = Vec::new();
+            let mut refs = Vec::new();
+            for m in pending.iter_mut().chain(produced.iter_mut()) {
+                m.seq = agent.next_seq;
+                agent.next_seq += 1;
+                refs.push(MsgRef { seq: m.seq, id: m.id.clone() });
+                ops.push(put(msg_key(agent_id, m.seq), &*m, Expect::Absent)?);
+            }
+            agent.context.extend(refs);
+            for id in &overlay.edited {
+                if let Some((b, v)) = overlay.blocks.iter().find(|(b, _)| &b.id == id) {
+                    ops.push(put(block_key(id), b, Expect::Version(*v))?);
+                }
+            }
+            // Keep the stored system message equal to what the model last saw.
+            if let Some(first) = agent.context.first() {
+                let key = msg_key(agent_id, first.seq);
+                if let Some((mut sys, v)) = self.load::<Message>(&key).await? {
+                    if sys.text.as_deref() != Some(system_text) {
+                        sys.text = Some(system_text.to_string());
+                        ops.push(put(key, &sys, Expect::Version(v))?);
+                    }
+                }
+            }
+            if let Some(s) = stop {
+                agent.last_stop_reason = Some(s.as_str().into());
+                agent.last_run_completion = Some(self.now_iso());
+            }
+            ops.push(put(agent_key(agent_id), &agent, Expect::Version(ver))?);
+            match self.inner.store.commit(ops).await {
+                Ok(()) => {
+                    let mut all: Vec<Message> = std::mem::take(pending);
+                    all.extend(produced);
+                    // Only the step's own messages go back to the caller.
+                    return Ok(all.into_iter().filter(|m| m.step_id.is_some()).collect());
+                }
+                Err(StoreError::Conflict { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ApiError::conflict("CONFLICT: the agent kept changing while its step was being recorded"))
+    }
+
+    /// `GET /v1/agents/{id}/messages`: the history as wire messages. By default the newest
+    /// `limit` messages, oldest first (as Letta returns them).
+    pub async fn list_messages(&self, agent_id: &str, q: &crate::params::Query) -> Result<Value> {
+        self.agent(agent_id).await?;
+        let history: Vec<Message> =
+            self.list_records::<Message>(&crate::engine::msg_prefix(agent_id)).await?.into_iter().map(|(m, _)| m).collect();
+        let mut wire: Vec<Value> = history.iter().flat_map(crate::letta_message::to_letta_messages).collect();
+        let types = q.all("include_return_message_types");
+        if !types.is_empty() {
+            wire.retain(|w| types.iter().any(|t| w["message_type"] == t.as_str()));
+        }
+        if q.bool("include_err")? != Some(true) {
+            wire.retain(|w| w.get("is_err") != Some(&Value::Bool(true)));
+        }
+        // Cursors name stored messages; several wire messages may share an id.
+        let limit = q.u64("limit")?.unwrap_or(100) as usize;
+        let explicit_asc = q.get("order") == Some("asc") || q.bool("ascending")? == Some(true);
+        let pos = |id: &str, last: bool| -> Result<usize> {
+            let mut it = wire.iter().enumerate().filter(|(_, w)| w["id"] == id).map(|(i, _)| i);
+            let found = if last { it.next_back() } else { it.next() };
+            found.ok_or_else(|| ApiError::not_found(format!("No message found with id '{id}' for agent '{agent_id}'")))
+        };
+        let lo = match q.get("after").filter(|s| !s.is_empty()) {
+            Some(a) => pos(a, true)? + 1,
+            None => 0,
+        };
+        let hi = match q.get("before").filter(|s| !s.is_empty()) {
+            Some(b) => pos(b, false)?,
+            None => wire.len(),
+        };
+        let window: Vec<Value> = if lo >= hi { vec![] } else { wire[lo..hi].to_vec() };
+        let page = if explicit_asc || (q.get("after").is_some() && q.get("before").is_none()) {
+            window.into_iter().take(limit).collect()
+        } else {
+            let skip = window.len().saturating_sub(limit);
+            window.into_iter().skip(skip).collect()
+        };
+        Ok(Value::Array(page))
+    }
+
+    /// `PATCH /v1/agents/{id}/reset-messages`: empties the context window (the system
+    /// message stays); the history stays searchable.
+    pub async fn reset_messages(&self, agent_id: &str) -> Result<Value> {
+        let _turn = self.inner.locks.lock(agent_id).await;
+        for _ in 0..CAS_RETRIES {
+            let (mut agent, ver) = self.agent(agent_id).await?;
+            agent.context.truncate(1);
+            agent.updated_at = self.now_iso();
+            match self.inner.store.commit(vec![put(agent_key(agent_id), &agent, Expect::Version(ver))?]).await {
+                Ok(()) => return self.agent_state(&agent).await,
+                Err(StoreError::Conflict { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ApiError::conflict("CONFLICT: the agent kept changing. Please retry."))
+    }
+}
+
+/// A tool named in a `TerminalToolRule` (`exit_loop`) ends the run.
+fn is_terminal_rule(agent: &AgentRecord, name: &str) -> bool {
+    agent.tool_rules.iter().any(|r| {
+        matches!(r.get("type").and_then(Value::as_str), Some("exit_loop" | "TerminalToolRule"))
+            && r.get("tool_name").and_then(Value::as_str) == Some(name)
+    })
+}
+
+/// Rejects answers that cannot be recorded: tool calls without a name.
+fn validate_response(r: ChatResponse) -> std::result::Result<ChatResponse, LlmError> {
+    if let Some(c) = r.tool_calls.iter().find(|c| c.name.trim().is_empty()) {
+        return Err(LlmError::InvalidResponse(format!("a tool call without a name (id '{}')", c.id)));
+    }
+    Ok(r)
+}
+
+fn time_ago(ms: f64) -> String {
+    let s = (ms / 1000.0).max(0.0) as u64;
+    match s {
+        0..=59 => format!("{s}s ago"),
+        60..=3599 => format!("{}m ago", s / 60),
+        3600..=86_399 => format!("{}h ago", s / 3600),
+        _ => format!("{}d ago", s / 86_400),
+    }
+}
+
+/// Builds the LLM request: system prompt, the context (minus the stored system message),
+/// then the run's pending input.
+fn build_request(
+    agent: &AgentRecord,
+    system_text: &str,
+    context: &[Message],
+    pending: &[Message],
+    tools: &[Tool],
+    step: u32,
+) -> ChatRequest {
+    let mut messages = vec![ChatMessage::new("system", system_text)];
+    for m in context.iter().skip(1).chain(pending) {
+        match m.role.as_str() {
+            "user" | "system" => {
+                let mut cm = ChatMessage::new(&m.role, m.text.clone().unwrap_or_default());
+                cm.name = m.name.clone();
+                messages.push(cm);
+            }
+            "assistant" => {
+                let mut cm = ChatMessage::new("assistant", m.text.clone().unwrap_or_default());
+                cm.tool_calls = m.tool_calls.clone();
+                messages.push(cm);
+            }
+            "tool" => {
+                for r in &m.tool_returns {
+                    let mut cm = ChatMessage::new("tool", r.func_response.clone());
+                    cm.tool_call_id = Some(r.tool_call_id.clone());
+                    cm.name = Some(r.name.clone());
+                    messages.push(cm);
+                }
+            }
+            _ => {}
+        }
+    }
+    let tools = tools
+        .iter()
+        .map(|t| ToolSchema {
+            name: t.name.clone(),
+            description: t
+                .json_schema
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .or_else(|| t.description.clone())
+                .unwrap_or_default(),
+            parameters: t
+                .json_schema
+                .get("parameters")
+                .cloned()
+                .unwrap_or_else(|| json!({ "type": "object", "properties": {} })),
+        })
+        .collect();
+    ChatRequest {
+        model: agent.llm_config.handle.clone(),
+        messages,
+        tools,
+        temperature: agent.llm_config.temperature,
+        max_tokens: agent.llm_config.max_tokens,
+        agent_id: agent.id.clone(),
+        step,
+    }
+}

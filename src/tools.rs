@@ -1,0 +1,213 @@
+//! Built-in tools: their schemas, and helpers for parsing a model's tool-call arguments.
+//! Execution lives in the agent loop, which owns the step's store transaction.
+
+use crate::model::Tool;
+use crate::util::stable_id;
+use serde_json::{json, Map, Value};
+
+/// Tools every `letta_v1_agent` gets with `include_base_tools` (Letta's default set).
+pub const BASE_TOOLS: &[&str] = &["memory_replace", "memory_insert", "conversation_search"];
+
+/// Tools whose call ends the run.
+pub fn is_terminal(name: &str) -> bool {
+    name == "send_message"
+}
+
+/// Tools that edit core memory.
+pub fn is_memory_edit(name: &str) -> bool {
+    matches!(name, "core_memory_append" | "core_memory_replace" | "memory_replace" | "memory_insert" | "memory_rethink")
+}
+
+fn schema(name: &str, description: &str, props: Value, required: &[&str]) -> Value {
+    json!({
+        "name": name,
+        "description": description,
+        "parameters": { "type": "object", "properties": props, "required": required },
+    })
+}
+
+fn label_prop() -> Value {
+    json!({ "type": "string", "description": "Label of the memory block to edit." })
+}
+
+/// (name, tool_type, json_schema) of every built-in tool.
+fn definitions() -> Vec<(&'static str, &'static str, Value)> {
+    vec![
+        (
+            "send_message",
+            "letta_core",
+            schema(
+                "send_message",
+                "Sends a message to the user and ends your turn.",
+                json!({ "message": { "type": "string", "description": "The message text." } }),
+                &["message"],
+            ),
+        ),
+        (
+            "conversation_search",
+            "letta_core",
+            schema(
+                "conversation_search",
+                "Searches your whole conversation history (also messages no longer in your context) for a text. Results are newest first.",
+                json!({
+                    "query": { "type": "string", "description": "Text to look for (case-insensitive)." },
+                    "roles": { "type": "array", "items": { "type": "string", "enum": ["assistant", "user", "tool"] }, "description": "Only messages with these roles." },
+                    "limit": { "type": "integer", "description": "Maximum number of results (default 5)." },
+                    "start_date": { "type": "string", "description": "Only messages at or after this date (YYYY-MM-DD or ISO 8601)." },
+                    "end_date": { "type": "string", "description": "Only messages at or before this date (YYYY-MM-DD, inclusive, or ISO 8601)." }
+                }),
+                &[],
+            ),
+        ),
+        (
+            "core_memory_append",
+            "letta_memory_core",
+            schema(
+                "core_memory_append",
+                "Appends text to a memory block, on a new line.",
+                json!({ "label": label_prop(), "content": { "type": "string", "description": "Text to append." } }),
+                &["label", "content"],
+            ),
+        ),
+        (
+            "core_memory_replace",
+            "letta_memory_core",
+            schema(
+                "core_memory_replace",
+                "Replaces every occurrence of old_content in a memory block with new_content (empty new_content deletes).",
+                json!({
+                    "label": label_prop(),
+                    "old_content": { "type": "string", "description": "Exact text to replace." },
+                    "new_content": { "type": "string", "description": "Replacement text." }
+                }),
+                &["label", "old_content", "new_content"],
+            ),
+        ),
+        (
+            "memory_replace",
+            "letta_memory_core",
+            schema(
+                "memory_replace",
+                "Replaces one exact, unique occurrence of old_string in a memory block with new_string. Do not include line numbers.",
+                json!({
+                    "label": label_prop(),
+                    "old_string": { "type": "string", "description": "Exact text to replace; it must appear exactly once." },
+                    "new_string": { "type": "string", "description": "Replacement text." }
+                }),
+                &["label", "old_string", "new_string"],
+            ),
+        ),
+        (
+            "memory_insert",
+            "letta_memory_core",
+            schema(
+                "memory_insert",
+                "Inserts text into a memory block after a given line (0 = at the top, -1 = at the end).",
+                json!({
+                    "label": label_prop(),
+                    "new_string": { "type": "string", "description": "Text to insert." },
+                    "insert_line": { "type": "integer", "description": "Line after which to insert; -1 (default) appends." }
+                }),
+                &["label", "new_string"],
+            ),
+        ),
+        (
+            "memory_rethink",
+            "letta_memory_core",
+            schema(
+                "memory_rethink",
+                "Rewrites a memory block entirely with new_memory.",
+                json!({ "label": label_prop(), "new_memory": { "type": "string", "description": "The new full value." } }),
+                &["label", "new_memory"],
+            ),
+        ),
+    ]
+}
+
+/// The built-in tool `name`, as a [`Tool`] with a stable id.
+pub fn builtin(name: &str) -> Option<Tool> {
+    definitions().into_iter().find(|(n, _, _)| *n == name).map(|(n, t, s)| to_tool(n, t, s))
+}
+
+/// The built-in tool with this id.
+pub fn builtin_by_id(id: &str) -> Option<Tool> {
+    all_builtins().into_iter().find(|t| t.id == id)
+}
+
+/// Every built-in tool.
+pub fn all_builtins() -> Vec<Tool> {
+    definitions().into_iter().map(|(n, t, s)| to_tool(n, t, s)).collect()
+}
+
+fn to_tool(name: &str, tool_type: &str, json_schema: Value) -> Tool {
+    Tool {
+        id: stable_id("tool", name),
+        name: name.to_string(),
+        description: json_schema.get("description").and_then(Value::as_str).map(str::to_string),
+        tool_type: tool_type.to_string(),
+        source_type: "builtin".into(),
+        json_schema,
+        tags: vec![tool_type.to_string()],
+        ..Tool::default()
+    }
+}
+
+/// Parses a model's argument text into an object. Empty text means no arguments.
+pub fn parse_args(text: &str) -> Result<Map<String, Value>, String> {
+    if text.trim().is_empty() {
+        return Ok(Map::new());
+    }
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err("Tool arguments must be a JSON object.".into()),
+        Err(e) => Err(format!("Tool arguments are not valid JSON ({e}).")),
+    }
+}
+
+/// A required string argument.
+pub fn arg_str<'a>(args: &'a Map<String, Value>, name: &str) -> Result<&'a str, String> {
+    match args.get(name) {
+        Some(Value::String(s)) => Ok(s),
+        Some(Value::Null) | None => Err(format!("Missing required argument '{name}'.")),
+        Some(v) => Err(format!("Argument '{name}' must be a string, got {}.", type_name(v))),
+    }
+}
+
+/// An optional integer argument (accepts integral floats and numeric strings).
+pub fn arg_int(args: &Map<String, Value>, name: &str) -> Result<Option<i64>, String> {
+    match args.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64))
+            .map(Some)
+            .ok_or_else(|| format!("Argument '{name}' must be an integer.")),
+        Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| format!("Argument '{name}' must be an integer.")),
+        Some(v) => Err(format!("Argument '{name}' must be an integer, got {}.", type_name(v))),
+    }
+}
+
+/// An optional list of strings.
+pub fn arg_str_list(args: &Map<String, Value>, name: &str) -> Result<Option<Vec<String>>, String> {
+    match args.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|v| v.as_str().map(str::to_string).ok_or_else(|| format!("Argument '{name}' must be a list of strings.")))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+        Some(Value::String(s)) => Ok(Some(vec![s.clone()])),
+        Some(v) => Err(format!("Argument '{name}' must be a list of strings, got {}.", type_name(v))),
+    }
+}
+
+pub fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
