@@ -72,6 +72,8 @@ pub struct RunRequest {
     pub max_steps: u32,
     /// `include_return_message_types`: only these message types are returned.
     pub return_types: Option<Vec<String>>,
+    /// `stream_tokens`: stream answer text and tool-call arguments as they are generated.
+    pub stream_tokens: bool,
 }
 
 impl RunRequest {
@@ -94,7 +96,12 @@ impl RunRequest {
             Some(n) => n.min(10_000) as u32,
             None => default_max_steps,
         };
-        Ok(RunRequest { inputs, max_steps, return_types: b.opt_str_list("include_return_message_types")? })
+        Ok(RunRequest {
+            inputs,
+            max_steps,
+            return_types: b.opt_str_list("include_return_message_types")?,
+            stream_tokens: b.opt_bool("stream_tokens")?.unwrap_or(false),
+        })
     }
 }
 
@@ -139,6 +146,42 @@ impl RunOutcome {
             .filter(|m| m["message_type"] == "assistant_message")
             .filter_map(|m| m["content"].as_str().map(str::to_string))
             .collect()
+    }
+}
+
+/// Forwards a model's deltas to a run's sink as partial wire messages that share the id
+/// of the assistant message they will form (Letta's token streaming).
+struct TokenSink<'a> {
+    sink: &'a dyn RunSink,
+    id: String,
+    run_id: String,
+    step_id: String,
+    date: String,
+    filter: &'a Option<Vec<String>>,
+}
+
+impl crate::llm::DeltaSink for TokenSink<'_> {
+    fn delta(&self, delta: crate::llm::Delta) {
+        use crate::llm::Delta;
+        let (message_type, extra) = match delta {
+            Delta::Text(t) => ("assistant_message", json!({ "content": t })),
+            Delta::Reasoning(t) => ("reasoning_message", json!({ "reasoning": t, "source": "reasoner_model" })),
+            Delta::ToolCall { id, name, arguments, .. } => {
+                let call = json!({ "name": name, "arguments": arguments, "tool_call_id": id });
+                ("tool_call_message", json!({ "tool_call": call, "tool_calls": [call] }))
+            }
+        };
+        if self.filter.as_ref().is_some_and(|t| !t.iter().any(|x| x == message_type)) {
+            return;
+        }
+        let mut m = json!({
+            "id": self.id, "date": self.date, "message_type": message_type, "run_id": self.run_id,
+            "step_id": self.step_id, "name": null, "otid": null, "sender_id": null,
+        });
+        if let (Value::Object(m), Value::Object(e)) = (&mut m, extra) {
+            m.extend(e);
+        }
+        self.sink.emit(&m);
     }
 }
 
@@ -287,8 +330,19 @@ impl Engine {
             let system_text = self.system_prompt(&agent, &blocks, context.len() as u64);
             let request = build_request(&agent, &system_text, &context, &pending, &tools, step);
 
+            let assistant_id = self.id("message");
+            let step_id = self.id("step");
+            let tokens = TokenSink {
+                sink,
+                id: assistant_id.clone(),
+                run_id: run_id.clone(),
+                step_id: step_id.clone(),
+                date: self.now_iso(),
+                filter: &req.return_types,
+            };
+            let delta_sink: Option<&dyn crate::llm::DeltaSink> = if req.stream_tokens { Some(&tokens) } else { None };
             let response = match self.inner.models.resolve(&agent.llm_config.handle) {
-                Ok(model) => model.chat(&request).await,
+                Ok(model) => model.chat(&request, delta_sink).await,
                 Err(e) => Err(e),
             };
             let response = match response.and_then(validate_response) {
@@ -308,14 +362,13 @@ impl Engine {
             out.usage.step_count += 1;
             out.usage.last_total = response.prompt_tokens + response.completion_tokens;
 
-            let step_id = self.id("step");
             let step_now = self.inner.platform.now_ms();
             let mut calls = response.tool_calls.clone();
             for c in calls.iter_mut().filter(|c| c.id.is_empty()) {
                 c.id = format!("call_{}", &self.id("x")[2..10]);
             }
             let assistant = Message {
-                id: self.id("message"),
+                id: assistant_id,
                 agent_id: agent_id.to_string(),
                 role: "assistant".into(),
                 text: response.content.clone().filter(|t| !t.is_empty()),
@@ -394,7 +447,10 @@ impl Engine {
             for m in &committed {
                 for w in crate::letta_message::to_letta_messages(m) {
                     if req.return_types.as_ref().is_none_or(|t| t.iter().any(|x| w["message_type"] == x.as_str())) {
-                        sink.emit(&w);
+                        // With token streaming the assistant's parts already went out as deltas.
+                        if !(req.stream_tokens && m.role == "assistant") {
+                            sink.emit(&w);
+                        }
                         out.messages.push(w);
                     }
                 }

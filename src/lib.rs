@@ -21,7 +21,7 @@ pub mod tools;
 pub mod util;
 
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;
 
 pub use engine::{Engine, EngineOptions, ToolHost};
 pub use error::ApiError;

@@ -95,9 +95,28 @@ impl std::fmt::Display for LlmError {
     }
 }
 
+/// A piece of a streamed answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Delta {
+    /// More answer text.
+    Text(String),
+    /// More reasoning text.
+    Reasoning(String),
+    /// A piece of the `index`-th tool call: its id and name arrive first, then the
+    /// argument text in fragments.
+    ToolCall { index: usize, id: Option<String>, name: Option<String>, arguments: String },
+}
+
+/// Receives deltas while a model streams.
+pub trait DeltaSink {
+    fn delta(&self, delta: Delta);
+}
+
 /// A chat model provider.
 pub trait ChatModel {
-    fn chat<'a>(&'a self, req: &'a ChatRequest) -> BoxFut<'a, Result<ChatResponse, LlmError>>;
+    /// Answers `req`. With a `sink`, a provider that can stream does, and reports each
+    /// delta as it arrives; either way the assembled answer is returned at the end.
+    fn chat<'a>(&'a self, req: &'a ChatRequest, sink: Option<&'a dyn DeltaSink>) -> BoxFut<'a, Result<ChatResponse, LlmError>>;
 }
 
 /// Resolves model handles. `scripted/<name>` always resolves (an unprogrammed scripted

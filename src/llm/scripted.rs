@@ -7,7 +7,7 @@
 //!   "usage"?: {"prompt_tokens", "completion_tokens"}, "finish_reason"?, "delay_ms"?,
 //!   "error"?: {"status"?, "message"}}`.
 
-use super::{estimate_request_tokens, estimate_tokens, ChatModel, ChatRequest, ChatResponse, LlmError};
+use super::{estimate_request_tokens, estimate_tokens, ChatModel, ChatRequest, ChatResponse, Delta, DeltaSink, LlmError};
 use crate::model::ToolCall;
 use crate::platform::{BoxFut, Platform};
 use serde_json::Value;
@@ -142,11 +142,28 @@ impl Scripted {
 }
 
 impl ChatModel for Scripted {
-    fn chat<'a>(&'a self, req: &'a ChatRequest) -> BoxFut<'a, Result<ChatResponse, LlmError>> {
+    fn chat<'a>(&'a self, req: &'a ChatRequest, sink: Option<&'a dyn DeltaSink>) -> BoxFut<'a, Result<ChatResponse, LlmError>> {
         Box::pin(async move {
             self.enter();
             let out = self.answer(req).await;
             self.leave();
+            // A scripted answer "streams" as one delta per part, so streaming doors work offline.
+            if let (Ok(r), Some(sink)) = (&out, sink) {
+                if let Some(t) = &r.reasoning {
+                    sink.delta(Delta::Reasoning(t.clone()));
+                }
+                if let Some(t) = &r.content {
+                    sink.delta(Delta::Text(t.clone()));
+                }
+                for (index, c) in r.tool_calls.iter().enumerate() {
+                    sink.delta(Delta::ToolCall {
+                        index,
+                        id: Some(c.id.clone()),
+                        name: Some(c.name.clone()),
+                        arguments: c.arguments.clone(),
+                    });
+                }
+            }
             out
         })
     }

@@ -49,7 +49,7 @@ impl Op {
             Op::Put { key, .. } | Op::Delete { key, .. } | Op::Check { key, .. } => key,
         }
     }
-    pub fn expect(&self) -> Expect {
+    pub fn expectation(&self) -> Expect {
         match self {
             Op::Put { expect, .. } | Op::Delete { expect, .. } | Op::Check { expect, .. } => *expect,
         }
@@ -113,7 +113,7 @@ pub fn check_expectations<'a>(
             Some(v) => *v,
             None => current(key),
         };
-        let ok = match op.expect() {
+        let ok = match op.expectation() {
             Expect::Any => true,
             Expect::Absent => now.is_none(),
             Expect::Exists => now.is_some(),
