@@ -194,3 +194,16 @@ else
     end
   fi
 fi
+
+# 7. The team example (the README's first command) checks its own outcome ------
+if [ "${SKIP_EXAMPLES:-0}" = 1 ]; then
+  skip examples "SKIP_EXAMPLES=1"
+elif [ ! -f examples/team.mjs ]; then
+  skip examples "no examples/team.mjs"
+else
+  begin examples "node examples/team.mjs --scripted (exits non-zero unless the team did its job)"
+  node examples/team.mjs --scripted >"$ROOT/$TARGET_DIR/team-example.log" 2>&1 \
+    || { cat "$ROOT/$TARGET_DIR/team-example.log"; echo "test: the team example failed" >&2; exit 1; }
+  tail -n 3 "$ROOT/$TARGET_DIR/team-example.log"
+  end
+fi

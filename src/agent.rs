@@ -12,10 +12,11 @@ use crate::llm::{ChatMessage, ChatRequest, ChatResponse, LlmError, ToolSchema};
 use crate::memory::{compile_system, render_metadata, Edit};
 use crate::model::*;
 use crate::params::as_object;
-use crate::store::{Expect, StoreError};
+use crate::store::{Expect, Op, StoreError};
 use crate::tools::{arg_int, arg_str, arg_str_list, is_memory_edit, is_terminal, parse_args};
 use crate::util::{char_len, iso8601, parse_datetime, prompt_time, truncate_chars};
 use serde_json::{json, Map, Value};
+use std::cell::RefCell;
 
 /// A message a caller (or another agent) sends to an agent.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,6 +75,12 @@ pub struct RunRequest {
     pub return_types: Option<Vec<String>>,
     /// `stream_tokens`: stream answer text and tool-call arguments as they are generated.
     pub stream_tokens: bool,
+    /// Agent-to-agent hops that led to this run (0 for a caller's request).
+    pub hops: u32,
+    /// How many runs wait on this one (0 for a caller's request).
+    pub depth: u32,
+    /// Extra operations for the run's first commit (consuming a mailbox message).
+    pub first_ops: Vec<Op>,
 }
 
 impl RunRequest {
@@ -101,6 +108,9 @@ impl RunRequest {
             max_steps,
             return_types: b.opt_str_list("include_return_message_types")?,
             stream_tokens: b.opt_bool("stream_tokens")?.unwrap_or(false),
+            hops: 0,
+            depth: 0,
+            first_ops: Vec::new(),
         })
     }
 }
@@ -147,6 +157,24 @@ impl RunOutcome {
             .filter_map(|m| m["content"].as_str().map(str::to_string))
             .collect()
     }
+}
+
+/// Who is running: passed to tools that act on other agents.
+#[derive(Debug, Clone)]
+pub(crate) struct RunCtx {
+    pub agent_id: String,
+    pub run_id: String,
+    pub hops: u32,
+    pub depth: u32,
+}
+
+/// What a step's tools want committed with the step, and done after it.
+#[derive(Default)]
+pub(crate) struct Effects {
+    /// Records to write in the step's commit (mailbox messages, interaction log).
+    pub ops: Vec<Op>,
+    /// Agents whose mailbox gets a message in this step.
+    pub deliver: Vec<String>,
 }
 
 /// Forwards a model's deltas to a run's sink as partial wire messages that share the id
@@ -291,8 +319,10 @@ impl Engine {
     }
 
     /// Runs the loop; the caller holds the agent's lock.
-    pub(crate) async fn run(&self, agent_id: &str, req: RunRequest, sink: &dyn RunSink) -> Result<RunOutcome> {
+    pub(crate) async fn run(&self, agent_id: &str, mut req: RunRequest, sink: &dyn RunSink) -> Result<RunOutcome> {
         let run_id = self.id("run");
+        let ctx = RunCtx { agent_id: agent_id.to_string(), run_id: run_id.clone(), hops: req.hops, depth: req.depth };
+        let mut first_ops = std::mem::take(&mut req.first_ops);
         let mut out = RunOutcome { run_id: run_id.clone(), messages: vec![], stop_reason: StopReason::EndTurn, usage: Usage::default(), error: None };
         let now = self.inner.platform.now_ms();
         // Input messages are committed with the first step (or with the failure that ends it).
@@ -353,7 +383,7 @@ impl Engine {
                         _ => StopReason::LlmApiError,
                     };
                     out.error = Some(e.to_string());
-                    self.commit_failure(agent_id, &mut pending, out.stop_reason).await?;
+                    self.commit_failure(agent_id, &mut pending, &mut first_ops, out.stop_reason).await?;
                     break;
                 }
             };
@@ -384,6 +414,7 @@ impl Engine {
             // Execute the tool calls in order.
             let tool_by_name = |n: &str| tools.iter().find(|t| t.name == n);
             let mut overlay = Overlay { blocks: blocks.clone(), edited: vec![], now: iso8601(step_now) };
+            let effects = RefCell::new(Effects::default());
             let mut returns = Vec::with_capacity(calls.len());
             let mut memory_calls = Vec::new();
             let mut stop: Option<StopReason> = None;
@@ -402,7 +433,7 @@ impl Engine {
                             memory_calls.push(MemoryCall { index, name: call.name.clone(), args });
                             r
                         } else {
-                            self.execute_tool(&agent, tool, &args).await
+                            self.execute_tool(&ctx, &agent, tool, &args, &effects).await
                         }
                     }
                 };
@@ -441,9 +472,16 @@ impl Engine {
             if let Some(t) = tool_msg {
                 produced.push(t);
             }
+            let effects = effects.into_inner();
+            let mut extra_ops = effects.ops;
+            extra_ops.append(&mut first_ops);
             let committed = self
-                .commit_step(agent_id, &mut pending, produced, overlay, memory_calls, &calls, &system_text, stop, step_now)
+                .commit_step(agent_id, &mut pending, produced, overlay, memory_calls, &calls, &system_text, stop, step_now, extra_ops)
                 .await?;
+            // Mail sent in this step is durable now: wake its receivers.
+            for receiver in effects.deliver {
+                self.schedule_mailbox(&receiver);
+            }
             for m in &committed {
                 for w in crate::letta_message::to_letta_messages(m) {
                     if req.return_types.as_ref().is_none_or(|t| t.iter().any(|x| w["message_type"] == x.as_str())) {
@@ -481,7 +519,17 @@ impl Engine {
     }
 
     /// Runs a non-memory tool.
-    async fn execute_tool(&self, agent: &AgentRecord, tool: &Tool, args: &Map<String, Value>) -> std::result::Result<String, String> {
+    async fn execute_tool(
+        &self,
+        ctx: &RunCtx,
+        agent: &AgentRecord,
+        tool: &Tool,
+        args: &Map<String, Value>,
+        effects: &RefCell<Effects>,
+    ) -> std::result::Result<String, String> {
+        if crate::tools::is_multi_agent(&tool.name) {
+            return self.multi_agent_tool(ctx, &tool.name, args, effects).await;
+        }
         match tool.name.as_str() {
             "send_message" => {
                 arg_str(args, "message")?;
@@ -491,7 +539,7 @@ impl Engine {
             _ if tool.tool_type == "custom" => {
                 let host = self.inner.tool_host.borrow().clone();
                 let args_json = Value::Object(args.clone()).to_string();
-                let ctx = json!({ "agent_id": agent.id, "tool_name": tool.name }).to_string();
+                let ctx = json!({ "agent_id": agent.id, "tool_name": tool.name, "run_id": ctx.run_id }).to_string();
                 match host.and_then(|h| h.call(&tool.name, &args_json, &ctx)) {
                     Some(fut) => fut.await,
                     None => Err(format!(
@@ -567,10 +615,10 @@ impl Engine {
     }
 
     /// Commits the run's input messages when a step fails before producing anything.
-    async fn commit_failure(&self, agent_id: &str, pending: &mut Vec<Message>, stop: StopReason) -> Result<()> {
+    async fn commit_failure(&self, agent_id: &str, pending: &mut Vec<Message>, first_ops: &mut Vec<Op>, stop: StopReason) -> Result<()> {
         for _ in 0..CAS_RETRIES {
             let (mut agent, ver) = self.agent(agent_id).await?;
-            let mut ops = Vec::new();
+            let mut ops = first_ops.clone();
             for m in pending.iter_mut() {
                 m.seq = agent.next_seq;
                 agent.next_seq += 1;
@@ -583,6 +631,7 @@ impl Engine {
             match self.inner.store.commit(ops).await {
                 Ok(()) => {
                     pending.clear();
+                    first_ops.clear();
                     return Ok(());
                 }
                 Err(StoreError::Conflict { .. }) => continue,
@@ -607,6 +656,7 @@ impl Engine {
         system_text: &str,
         stop: Option<StopReason>,
         now_ms: f64,
+        extra_ops: Vec<Op>,
     ) -> Result<Vec<Message>> {
         for attempt in 0..=CAS_RETRIES {
             let (mut agent, ver) = self.agent(agent_id).await?;
@@ -631,7 +681,7 @@ impl Engine {
                     overlay.edited.clear();
                 }
             }
-            let mut ops = Vec::new();
+            let mut ops = extra_ops.clone();
             let mut refs = Vec::new();
             for m in pending.iter_mut().chain(produced.iter_mut()) {
                 m.seq = agent.next_seq;

@@ -29,11 +29,16 @@ pub trait ToolHost {
 pub struct EngineOptions {
     /// Default `max_steps` of a run.
     pub max_steps: u32,
+    /// How deep agents may wait on agents (A waits for B waits for C ...).
+    pub max_chain_depth: u32,
+    /// How many agent-to-agent hops one conversation may take before sends are refused
+    /// (bounds message storms between agents).
+    pub max_hops: u32,
 }
 
 impl Default for EngineOptions {
     fn default() -> Self {
-        EngineOptions { max_steps: DEFAULT_MAX_STEPS }
+        EngineOptions { max_steps: DEFAULT_MAX_STEPS, max_chain_depth: 6, max_hops: 24 }
     }
 }
 
@@ -45,6 +50,8 @@ pub(crate) struct Inner {
     pub locks: KeyedLocks,
     pub options: EngineOptions,
     last_created_ms: Cell<f64>,
+    /// Agent-to-agent coordination: waits-for edges, background work.
+    pub team: crate::team::TeamState,
 }
 
 /// A handle to one engine. Cloning is cheap and shares the engine.
@@ -103,6 +110,12 @@ fn check_limit(value: &str, limit: u64) -> Result<()> {
 fn wire(mut v: Value) -> Value {
     if let Value::Object(m) = &mut v {
         m.remove("created_ms");
+        // Built-in tools have no creation date: say so with null, not "".
+        for k in ["created_at", "updated_at"] {
+            if m.get(k).is_some_and(|d| d == "") {
+                m.insert(k.into(), Value::Null);
+            }
+        }
     }
     v
 }
@@ -127,6 +140,7 @@ impl Engine {
                 locks: KeyedLocks::new(),
                 options,
                 last_created_ms: Cell::new(0.0),
+                team: crate::team::TeamState::default(),
             }),
         }
     }
@@ -601,6 +615,9 @@ impl Engine {
         if b.opt_bool("include_base_tools")?.unwrap_or(true) && agent_type != "react_agent" && agent_type != "workflow_agent" {
             tool_names.extend(crate::tools::BASE_TOOLS.iter().map(|s| s.to_string()));
         }
+        if b.opt_bool("include_multi_agent_tools")?.unwrap_or(false) {
+            tool_names.extend(crate::tools::MULTI_AGENT_TOOLS.iter().map(|s| s.to_string()));
+        }
         tool_names.extend(b.opt_str_list("tools")?.unwrap_or_default());
         let tool_ids = self.resolve_tools(&tool_names, &b.opt_str_list("tool_ids")?.unwrap_or_default()).await?;
 
@@ -784,8 +801,10 @@ impl Engine {
         for _ in 0..CAS_RETRIES {
             let (agent, ver) = self.agent(id).await?;
             let mut ops = vec![Op::Delete { key: agent_key(id), expect: Expect::Version(ver) }];
-            for rec in self.inner.store.list(&msg_prefix(id)).await? {
-                ops.push(Op::Delete { key: rec.key, expect: Expect::Any });
+            for prefix in [msg_prefix(id), format!("mailbox/{id}/")] {
+                for rec in self.inner.store.list(&prefix).await? {
+                    ops.push(Op::Delete { key: rec.key, expect: Expect::Any });
+                }
             }
             // Inline blocks go with the agent unless another agent uses them.
             let others: Vec<(AgentRecord, u64)> = self.all_agents().await?.into_iter().filter(|(a, _)| a.id != id).collect();

@@ -17,6 +17,7 @@ pub mod platform;
 pub mod router;
 pub mod store;
 pub mod sync;
+pub mod team;
 pub mod tools;
 pub mod util;
 

@@ -4,7 +4,7 @@
 //! `wasm32-unknown-unknown`; the wasm bindings supply a JS-backed platform, and
 //! [`NativePlatform`] serves `cargo test`.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -18,6 +18,8 @@ pub trait Platform {
     fn fill_random(&self, buf: &mut [u8]);
     /// Resolves after `ms` milliseconds (or at once where the host has no timer).
     fn sleep(&self, ms: f64) -> BoxFut<'static, ()>;
+    /// Runs `task` in the background on the current thread (agent mailboxes).
+    fn spawn(&self, task: BoxFut<'static, ()>);
 }
 
 /// A platform for native builds and tests: the system clock and a SplitMix64 generator.
@@ -25,18 +27,38 @@ pub struct NativePlatform {
     state: Cell<u64>,
     /// When set, the clock is this fixed value plus one millisecond per call (tests).
     fixed_clock: Option<Cell<f64>>,
+    spawner: RefCell<Option<Spawner>>,
+    /// Tasks spawned while no spawner was installed, run once one is.
+    parked: RefCell<Vec<BoxFut<'static, ()>>>,
 }
+
+/// Hands a background task to an executor (e.g. a `futures` `LocalSpawner`).
+pub type Spawner = Box<dyn Fn(BoxFut<'static, ()>)>;
 
 impl NativePlatform {
     pub fn new() -> Self {
         let seed = Self::system_ms().to_bits() ^ (&() as *const () as u64).rotate_left(17);
-        NativePlatform { state: Cell::new(seed), fixed_clock: None }
+        NativePlatform { state: Cell::new(seed), fixed_clock: None, spawner: RefCell::new(None), parked: RefCell::default() }
     }
 
     /// A reproducible platform: ids follow from `seed`, the clock starts at `start_ms`
     /// and advances one millisecond per reading.
     pub fn deterministic(seed: u64, start_ms: f64) -> Self {
-        NativePlatform { state: Cell::new(seed), fixed_clock: Some(Cell::new(start_ms)) }
+        NativePlatform {
+            state: Cell::new(seed),
+            fixed_clock: Some(Cell::new(start_ms)),
+            spawner: RefCell::new(None),
+            parked: RefCell::default(),
+        }
+    }
+
+    /// Installs the executor that runs background tasks; parked tasks start now.
+    pub fn set_spawner(&self, spawner: Spawner) {
+        let parked: Vec<_> = self.parked.borrow_mut().drain(..).collect();
+        for t in parked {
+            spawner(t);
+        }
+        *self.spawner.borrow_mut() = Some(spawner);
     }
 
     #[cfg(not(target_arch = "wasm32"))]
@@ -83,5 +105,11 @@ impl Platform for NativePlatform {
     }
     fn sleep(&self, _ms: f64) -> BoxFut<'static, ()> {
         Box::pin(std::future::ready(()))
+    }
+    fn spawn(&self, task: BoxFut<'static, ()>) {
+        match &*self.spawner.borrow() {
+            Some(s) => s(task),
+            None => self.parked.borrow_mut().push(task),
+        }
     }
 }

@@ -105,6 +105,8 @@ pub async fn handle(engine: &Engine, method: &str, path: &str, query: &Query, bo
         ("PATCH", ["agents", a, "tools", "attach", t]) => engine.attach_tool(id(a, "agent")?, id(t, "tool")?, true).await,
         ("PATCH", ["agents", a, "tools", "detach", t]) => engine.attach_tool(id(a, "agent")?, id(t, "tool")?, false).await,
 
+        ("GET", ["interactions"]) => engine.list_interactions(query).await,
+
         ("POST", ["tools"]) => engine.create_tool(body_or_empty, false).await,
         ("PUT", ["tools"]) => engine.create_tool(body_or_empty, true).await,
         ("GET", ["tools"]) => engine.list_tools(query).await,

@@ -8,6 +8,15 @@ use serde_json::{json, Map, Value};
 /// Tools every `letta_v1_agent` gets with `include_base_tools` (Letta's default set).
 pub const BASE_TOOLS: &[&str] = &["memory_replace", "memory_insert", "conversation_search"];
 
+/// Tools `include_multi_agent_tools` adds (Letta's current set).
+pub const MULTI_AGENT_TOOLS: &[&str] =
+    &["send_message_to_agent_and_wait_for_reply", "send_message_to_agent_async", "send_message_to_agents_matching_tags"];
+
+/// Tools that message other agents.
+pub fn is_multi_agent(name: &str) -> bool {
+    MULTI_AGENT_TOOLS.contains(&name) || name == "send_message_to_agents_matching_all_tags"
+}
+
 /// Tools whose call ends the run.
 pub fn is_terminal(name: &str) -> bool {
     name == "send_message"
@@ -57,6 +66,59 @@ fn definitions() -> Vec<(&'static str, &'static str, Value)> {
                     "end_date": { "type": "string", "description": "Only messages at or before this date (YYYY-MM-DD, inclusive, or ISO 8601)." }
                 }),
                 &[],
+            ),
+        ),
+        (
+            "send_message_to_agent_and_wait_for_reply",
+            "letta_multi_agent_core",
+            schema(
+                "send_message_to_agent_and_wait_for_reply",
+                "Sends a message to another agent, waits for it to run, and returns its reply.",
+                json!({
+                    "message": { "type": "string", "description": "The message to send." },
+                    "other_agent_id": { "type": "string", "description": "The id of the agent to message (agent-...)." }
+                }),
+                &["message", "other_agent_id"],
+            ),
+        ),
+        (
+            "send_message_to_agent_async",
+            "letta_multi_agent_core",
+            schema(
+                "send_message_to_agent_async",
+                "Sends a one-way message to another agent's mailbox and returns at once; the other agent handles it after its current work. No reply comes back through this tool.",
+                json!({
+                    "message": { "type": "string", "description": "The message to send." },
+                    "other_agent_id": { "type": "string", "description": "The id of the agent to message (agent-...)." }
+                }),
+                &["message", "other_agent_id"],
+            ),
+        ),
+        (
+            "send_message_to_agents_matching_tags",
+            "letta_multi_agent_core",
+            schema(
+                "send_message_to_agents_matching_tags",
+                "Sends a message to every other agent that has all of match_all and at least one of match_some (an empty list is no constraint), runs them in parallel, and returns each agent's reply.",
+                json!({
+                    "message": { "type": "string", "description": "The message to send." },
+                    "match_all": { "type": "array", "items": { "type": "string" }, "description": "Tags an agent must all have." },
+                    "match_some": { "type": "array", "items": { "type": "string" }, "description": "Tags of which an agent must have at least one." }
+                }),
+                &["message", "match_all", "match_some"],
+            ),
+        ),
+        (
+            "send_message_to_agents_matching_all_tags",
+            "letta_multi_agent_core",
+            schema(
+                "send_message_to_agents_matching_all_tags",
+                "Sends a message to every other agent that has all the given tags, runs them in parallel, and returns each agent's reply.",
+                json!({
+                    "message": { "type": "string", "description": "The message to send." },
+                    "tags": { "type": "array", "items": { "type": "string" }, "description": "Tags an agent must all have." }
+                }),
+                &["message", "tags"],
             ),
         ),
         (

@@ -56,7 +56,10 @@ export class EngineHandle {
 
   /** Like `call`, but resolves to `{ status, body }`. */
   async callRaw(method, path, { query, body, signal, timeoutMs } = {}) {
-    const pending = this.engine.request(method, path, JSON.stringify(queryPairs(query)), bodyJson(body));
+    // An already-aborted request never reaches the engine, as fetch would never send it.
+    const pending = signal?.aborted
+      ? new Promise(() => {})
+      : this.engine.request(method, path, JSON.stringify(queryPairs(query)), bodyJson(body));
     const text = await guard(pending, signal, timeoutMs, this.errors, method, path);
     return this.#open(text);
   }

@@ -315,6 +315,7 @@ class Tools extends Resource {
   bind(name, fn) {
     if (typeof fn !== 'function') throw new TypeError(`tools.bind(${JSON.stringify(name)}, fn): fn must be a function`);
     const client = this._client;
+    (this._bodies ??= new Map()).set(name, fn);
     client._engine.engine.set_tool(name, async (argsJson, ctxJson) => {
       const args = argsJson ? JSON.parse(argsJson) : {};
       const ctx = { ...toCamel(ctxJson ? JSON.parse(ctxJson) : {}), client };
@@ -327,14 +328,22 @@ class Tools extends Resource {
     const { fn, ...rest } = request ?? {};
     // Bind before sending, so the body is there as soon as the engine knows the tool...
     const name = rest.jsonSchema?.name ?? rest.json_schema?.name ?? rest.name;
+    const previous = name ? this._bodies?.get(name) : undefined;
     if (fn && name) this.bind(name, fn);
     const pending = this._client._request(method, '/v1/tools/', { wireBody: toolWire(rest) }, opts);
     if (!fn) return pending;
-    // ...and again under the name the engine gave it, if that differs.
-    const inner = pending.withRawResponse().then((res) => {
-      if (res.data?.name && res.data.name !== name) this.bind(res.data.name, fn);
-      return res;
-    });
+    // ...and again under the name the engine gave it, if that differs. A refused request
+    // must not leave its body in place of the existing tool's.
+    const inner = pending.withRawResponse().then(
+      (res) => {
+        if (res.data?.name && res.data.name !== name) this.bind(res.data.name, fn);
+        return res;
+      },
+      (err) => {
+        if (name && previous) this.bind(name, previous);
+        throw err;
+      },
+    );
     return new HttpResponsePromise(inner);
   }
 }

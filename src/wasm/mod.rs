@@ -39,6 +39,9 @@ impl Platform for JsPlatform {
             }
         }
     }
+    fn spawn(&self, task: BoxFut<'static, ()>) {
+        wasm_bindgen_futures::spawn_local(task);
+    }
     fn sleep(&self, ms: f64) -> BoxFut<'static, ()> {
         let promise = js_sys::Promise::new(&mut |resolve, _reject| {
             set_timeout(&resolve, ms.max(0.0));

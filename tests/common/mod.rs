@@ -1,7 +1,9 @@
 //! Helpers for the native engine tests: a REST-style call, scripted replies, yields.
 #![allow(dead_code)]
 
-use futures::executor::block_on;
+use futures::executor::LocalPool;
+use futures::task::LocalSpawnExt;
+use std::cell::RefCell;
 use letta_wasm::agent::NoSink;
 use letta_wasm::params::Query;
 use letta_wasm::platform::NativePlatform;
@@ -16,12 +18,24 @@ use std::task::{Context, Poll};
 pub struct T {
     pub engine: Engine,
     pub store: Rc<MemoryStore>,
+    /// Runs requests and the engine's background work (agent mailboxes).
+    pub pool: RefCell<LocalPool>,
 }
 
 pub fn setup() -> T {
+    setup_with(EngineOptions::default())
+}
+
+pub fn setup_with(options: EngineOptions) -> T {
     let store = Rc::new(MemoryStore::new());
-    let engine = Engine::new(store.clone(), Rc::new(NativePlatform::deterministic(7, 1_767_225_600_000.0)), EngineOptions::default());
-    T { engine, store }
+    let platform = Rc::new(NativePlatform::deterministic(7, 1_767_225_600_000.0));
+    let pool = LocalPool::new();
+    let spawner = pool.spawner();
+    platform.set_spawner(Box::new(move |task| {
+        let _ = spawner.spawn_local(task);
+    }));
+    let engine = Engine::new(store.clone(), platform, options);
+    T { engine, store, pool: RefCell::new(pool) }
 }
 
 pub fn query(pairs: &[(&str, &str)]) -> Query {
@@ -33,10 +47,19 @@ impl T {
         letta_wasm::router::handle(&self.engine, method, path, &query(q), body.as_ref(), &NoSink).await
     }
     pub fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, ApiError> {
-        block_on(self.call_async(method, path, &[], body))
+        self.run(self.call_async(method, path, &[], body))
     }
     pub fn callq(&self, method: &str, path: &str, q: &[(&str, &str)]) -> Result<Value, ApiError> {
-        block_on(self.call_async(method, path, q, None))
+        self.run(self.call_async(method, path, q, None))
+    }
+    /// Runs `fut` to completion, with the engine's background work alongside.
+    pub fn run<F: Future>(&self, fut: F) -> F::Output {
+        self.pool.borrow_mut().run_until(fut)
+    }
+    /// Runs until every queued agent message has been processed.
+    pub fn settle(&self) {
+        let idle = self.engine.idle();
+        self.run(idle);
     }
     pub fn ok(&self, method: &str, path: &str, body: Value) -> Value {
         let b = if method == "GET" || method == "DELETE" { None } else { Some(body) };
