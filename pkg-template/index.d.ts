@@ -108,7 +108,9 @@ export declare namespace Letta {
     | 'no_tool_call'
     | 'tool_rule'
     | 'cancelled'
-    | 'requires_approval';
+    | 'requires_approval'
+    | 'llm_api_error'
+    | 'max_tokens_exceeded';
   const StopReasonType: {
     readonly EndTurn: 'end_turn';
     readonly Error: 'error';
@@ -119,6 +121,8 @@ export declare namespace Letta {
     readonly ToolRule: 'tool_rule';
     readonly Cancelled: 'cancelled';
     readonly RequiresApproval: 'requires_approval';
+    readonly LlmApiError: 'llm_api_error';
+    readonly MaxTokensExceeded: 'max_tokens_exceeded';
   };
 
   type AgentType =
@@ -971,8 +975,32 @@ export declare class LettaClient {
     requests(name: string): ScriptedRequest[];
     stats(name: string): ScriptedStats;
   };
+  /** EXTENSION: the log of messages agents sent each other (multi-agent tools), oldest first. */
+  readonly interactions: {
+    list(request?: { agentId?: string; limit?: number; after?: string }, requestOptions?: Opts): HttpResponsePromise<Interaction[]>;
+  };
+  /** EXTENSION: resolves once every `send_message_to_agent_async` message has been processed. */
+  waitForIdle(): Promise<void>;
   /** EXTENSION: frees the wasm engine and its memory; the client is unusable afterwards. */
   close(): void;
+}
+
+/** EXTENSION: one message between agents, as the interaction log keeps it. */
+export interface Interaction {
+  id: string;
+  /** `async` (send_message_to_agent_async), `wait` (…_and_wait_for_reply) or `broadcast` (tags). */
+  kind: 'async' | 'wait' | 'broadcast';
+  senderId: string;
+  receiverId: string;
+  message: string;
+  /** The receiver's reply texts (`wait` and `broadcast`). */
+  reply?: string[] | null;
+  status: 'queued' | 'delivered' | 'replied' | 'failed' | 'refused';
+  error?: string | null;
+  senderRunId?: string | null;
+  receiverRunId?: string | null;
+  createdAt: Date;
+  completedAt?: Date | null;
 }
 
 // Keep the helper declarations above (StatusError, *_, Supplier, Opts) private to this file.

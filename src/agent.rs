@@ -138,13 +138,28 @@ pub struct RunOutcome {
 }
 
 impl RunOutcome {
-    /// The wire `LettaResponse`.
+    /// The wire `LettaResponse`. A failed run also carries `error` (an extension: Letta's
+    /// blocking route answers an HTTP error instead, losing the messages already committed).
     pub fn response_json(&self) -> Value {
-        json!({
+        let mut v = json!({
             "messages": self.messages,
             "stop_reason": self.stop_reason_json(),
             "usage": self.usage.to_json(),
-        })
+        });
+        if let Some(e) = self.error_json() {
+            v["error"] = e;
+        }
+        v
+    }
+    /// `{"message_type": "error_message", ...}` for a failed run.
+    pub fn error_json(&self) -> Option<Value> {
+        let message = self.error.as_ref()?;
+        Some(json!({
+            "message_type": "error_message",
+            "run_id": self.run_id,
+            "error_type": self.stop_reason.as_str(),
+            "message": message,
+        }))
     }
     pub fn stop_reason_json(&self) -> Value {
         json!({ "message_type": "stop_reason", "stop_reason": self.stop_reason.as_str() })
@@ -312,7 +327,10 @@ impl Engine {
         self.agent(agent_id).await?;
         let _turn = self.inner.locks.lock(agent_id).await;
         let out = self.run(agent_id, req, sink).await?;
-        // Streams end with the stop reason and the usage, as Letta's do.
+        // Streams end with the stop reason and the usage, as Letta's do (after the error, if any).
+        if let Some(e) = out.error_json() {
+            sink.emit(&e);
+        }
         sink.emit(&out.stop_reason_json());
         sink.emit(&out.usage.to_json());
         Ok(out)

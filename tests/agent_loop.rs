@@ -155,6 +155,9 @@ fn llm_failure_ends_the_run_cleanly_and_the_next_one_works() {
     let r = t.send(&a, "first");
     assert_eq!(r["stop_reason"]["stop_reason"], "llm_api_error");
     assert_eq!(r["messages"], json!([]));
+    assert_eq!(r["error"]["message_type"], "error_message");
+    let detail = r["error"]["message"].as_str().unwrap();
+    assert!(detail.contains("scripted returned 503 for model flaky: overloaded"), "{detail}");
     let hist = t.ok("GET", &format!("/v1/agents/{a}/messages"), json!(null));
     assert_eq!(hist.as_array().unwrap().len(), 2, "the question is kept; nothing else was written");
     assert_eq!(hist[1]["content"], "first");

@@ -55,6 +55,8 @@ const StopReasonType = Object.freeze({
   ToolRule: 'tool_rule',
   Cancelled: 'cancelled',
   RequiresApproval: 'requires_approval',
+  LlmApiError: 'llm_api_error',
+  MaxTokensExceeded: 'max_tokens_exceeded',
 });
 
 const AgentType = Object.freeze({
