@@ -17,6 +17,10 @@ use crate::tools::{arg_int, arg_str, arg_str_list, is_memory_edit, is_terminal, 
 use crate::util::{char_len, iso8601, parse_datetime, prompt_time, truncate_chars};
 use serde_json::{json, Map, Value};
 use std::cell::RefCell;
+use std::rc::Rc;
+
+/// Cached immutable messages per engine, dropped wholesale past this many.
+const MSG_CACHE_MAX: usize = 50_000;
 
 /// A message a caller (or another agent) sends to an agent.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,6 +85,8 @@ pub struct RunRequest {
     pub depth: u32,
     /// Extra operations for the run's first commit (consuming a mailbox message).
     pub first_ops: Vec<Op>,
+    /// The run's id, when the caller needs to know it before the run starts.
+    pub run_id: Option<String>,
 }
 
 impl RunRequest {
@@ -111,6 +117,7 @@ impl RunRequest {
             hops: 0,
             depth: 0,
             first_ops: Vec::new(),
+            run_id: None,
         })
     }
 }
@@ -190,6 +197,18 @@ pub(crate) struct Effects {
     pub ops: Vec<Op>,
     /// Agents whose mailbox gets a message in this step.
     pub deliver: Vec<String>,
+}
+
+/// Unregisters an active run when it ends, however it ends.
+struct ActiveRun {
+    engine: Engine,
+    run_id: String,
+}
+
+impl Drop for ActiveRun {
+    fn drop(&mut self) {
+        self.engine.inner.active_runs.borrow_mut().remove(&self.run_id);
+    }
 }
 
 /// Forwards a model's deltas to a run's sink as partial wire messages that share the id
@@ -338,7 +357,7 @@ impl Engine {
 
     /// Runs the loop; the caller holds the agent's lock.
     pub(crate) async fn run(&self, agent_id: &str, mut req: RunRequest, sink: &dyn RunSink) -> Result<RunOutcome> {
-        let run_id = self.id("run");
+        let run_id = req.run_id.take().unwrap_or_else(|| self.id("run"));
         let ctx = RunCtx { agent_id: agent_id.to_string(), run_id: run_id.clone(), hops: req.hops, depth: req.depth };
         let mut first_ops = std::mem::take(&mut req.first_ops);
         let mut out = RunOutcome { run_id: run_id.clone(), messages: vec![], stop_reason: StopReason::EndTurn, usage: Usage::default(), error: None };
@@ -361,8 +380,18 @@ impl Engine {
             })
             .collect();
 
+        // Registered while the run is active, so `cancel_runs` can stop it.
+        let cancel = crate::sync::CancelFlag::default();
+        self.inner.active_runs.borrow_mut().insert(run_id.clone(), (agent_id.to_string(), cancel.clone()));
+        let _active = ActiveRun { engine: self.clone(), run_id: run_id.clone() };
+
         for step in 0..req.max_steps {
             let last_step = step + 1 == req.max_steps;
+            if cancel.is_cancelled() {
+                out.stop_reason = StopReason::Cancelled;
+                self.commit_failure(agent_id, &mut pending, &mut first_ops, out.stop_reason).await?;
+                break;
+            }
             let (agent, _) = match self.agent(agent_id).await {
                 Ok(a) => a,
                 Err(e) if e.status == 404 => {
@@ -390,7 +419,15 @@ impl Engine {
             };
             let delta_sink: Option<&dyn crate::llm::DeltaSink> = if req.stream_tokens { Some(&tokens) } else { None };
             let response = match self.inner.models.resolve(&agent.llm_config.handle) {
-                Ok(model) => model.chat(&request, delta_sink).await,
+                Ok(model) => match crate::sync::unless_cancelled(model.chat(&request, delta_sink), &cancel).await {
+                    Some(r) => r,
+                    None => {
+                        // Cancelled while the model was thinking: drop the call, keep the input.
+                        out.stop_reason = StopReason::Cancelled;
+                        self.commit_failure(agent_id, &mut pending, &mut first_ops, out.stop_reason).await?;
+                        break;
+                    }
+                },
                 Err(e) => Err(e),
             };
             let response = match response.and_then(validate_response) {
@@ -519,10 +556,45 @@ impl Engine {
         Ok(out)
     }
 
-    /// Loads the agent's in-context messages (the system message first).
-    pub(crate) async fn context_messages(&self, agent: &AgentRecord) -> Result<Vec<Message>> {
-        let keys: Vec<String> = agent.context.iter().map(|r| msg_key(&agent.id, r.seq)).collect();
-        Ok(self.load_many::<Message>(&keys).await?.into_iter().flatten().map(|(m, _)| m).collect())
+    /// Loads the agent's in-context messages (the system message first). Stored messages
+    /// other than the system message never change, so they are cached after the first read.
+    pub(crate) async fn context_messages(&self, agent: &AgentRecord) -> Result<Vec<Rc<Message>>> {
+        let cache = &self.inner.msg_cache;
+        let missing: Vec<String> = agent
+            .context
+            .iter()
+            .filter(|r| r.seq == 0 || !cache.borrow().contains_key(&r.id))
+            .map(|r| msg_key(&agent.id, r.seq))
+            .collect();
+        let loaded = self.load_many::<Message>(&missing).await?;
+        let mut fresh: std::collections::HashMap<String, Rc<Message>> = std::collections::HashMap::new();
+        for (m, _) in loaded.into_iter().flatten() {
+            fresh.insert(m.id.clone(), Rc::new(m));
+        }
+        let mut out = Vec::with_capacity(agent.context.len());
+        let mut cache = cache.borrow_mut();
+        if cache.len() > MSG_CACHE_MAX {
+            cache.clear();
+        }
+        for r in &agent.context {
+            if let Some(m) = fresh.remove(&r.id) {
+                if r.seq != 0 {
+                    cache.insert(r.id.clone(), m.clone());
+                }
+                out.push(m);
+            } else if let Some(m) = cache.get(&r.id) {
+                out.push(m.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Remembers messages just committed (they are immutable from now on).
+    fn cache_messages(&self, messages: &[Message]) {
+        let mut cache = self.inner.msg_cache.borrow_mut();
+        for m in messages.iter().filter(|m| m.seq != 0) {
+            cache.insert(m.id.clone(), Rc::new(m.clone()));
+        }
     }
 
     /// The system prompt for the agent's next LLM call, from the latest block values.
@@ -732,6 +804,7 @@ impl Engine {
                 Ok(()) => {
                     let mut all: Vec<Message> = std::mem::take(pending);
                     all.extend(produced);
+                    self.cache_messages(&all);
                     // Only the step's own messages go back to the caller.
                     return Ok(all.into_iter().filter(|m| m.step_id.is_some()).collect());
                 }
@@ -780,6 +853,24 @@ impl Engine {
             window.into_iter().skip(skip).collect()
         };
         Ok(Value::Array(page))
+    }
+
+    /// `POST /v1/agents/{id}/messages/cancel`: stops the agent's active runs (or the given
+    /// ones) at their next step boundary or in the middle of an LLM call.
+    pub async fn cancel_runs(&self, agent_id: &str, body: Option<&Value>) -> Result<Value> {
+        self.agent(agent_id).await?;
+        let only = match body {
+            Some(b) => as_object(b, "body")?.opt_str_list("run_ids")?,
+            None => None,
+        };
+        let mut out = Map::new();
+        for (run_id, (agent, flag)) in self.inner.active_runs.borrow().iter() {
+            if agent == agent_id && only.as_ref().is_none_or(|ids| ids.contains(run_id)) {
+                flag.cancel();
+                out.insert(run_id.clone(), json!("cancelled"));
+            }
+        }
+        Ok(Value::Object(out))
     }
 
     /// `PATCH /v1/agents/{id}/reset-messages`: empties the context window (the system
@@ -831,13 +922,13 @@ fn time_ago(ms: f64) -> String {
 fn build_request(
     agent: &AgentRecord,
     system_text: &str,
-    context: &[Message],
+    context: &[Rc<Message>],
     pending: &[Message],
     tools: &[Tool],
     step: u32,
 ) -> ChatRequest {
     let mut messages = vec![ChatMessage::new("system", system_text)];
-    for m in context.iter().skip(1).chain(pending) {
+    for m in context.iter().skip(1).map(|m| &**m).chain(pending) {
         match m.role.as_str() {
             "user" | "system" => {
                 let mut cm = ChatMessage::new(&m.role, m.text.clone().unwrap_or_default());

@@ -52,6 +52,10 @@ pub(crate) struct Inner {
     last_created_ms: Cell<f64>,
     /// Agent-to-agent coordination: waits-for edges, background work.
     pub team: crate::team::TeamState,
+    /// Stored messages never change once written: id -> message.
+    pub msg_cache: RefCell<std::collections::HashMap<String, Rc<Message>>>,
+    /// Runs in progress: run id -> (agent id, cancellation flag).
+    pub active_runs: RefCell<std::collections::HashMap<String, (String, crate::sync::CancelFlag)>>,
 }
 
 /// A handle to one engine. Cloning is cheap and shares the engine.
@@ -141,6 +145,8 @@ impl Engine {
                 options,
                 last_created_ms: Cell::new(0.0),
                 team: crate::team::TeamState::default(),
+                msg_cache: RefCell::default(),
+                active_runs: RefCell::default(),
             }),
         }
     }
@@ -427,7 +433,7 @@ impl Engine {
     /// The tools attached to an agent (built-ins and stored custom tools).
     pub(crate) async fn agent_tools(&self, agent: &AgentRecord) -> Result<Vec<Tool>> {
         let custom_keys: Vec<String> =
-            agent.tool_ids.iter().filter(|id| crate::tools::builtin_by_id(id).is_none()).map(|id| tool_key(id)).collect();
+            agent.tool_ids.iter().filter(|id| !crate::tools::is_builtin_id(id)).map(|id| tool_key(id)).collect();
         let mut custom: Vec<Tool> = self.load_many::<Tool>(&custom_keys).await?.into_iter().flatten().map(|(t, _)| t).collect();
         let mut out = Vec::with_capacity(agent.tool_ids.len());
         for id in &agent.tool_ids {
@@ -517,7 +523,7 @@ impl Engine {
             }
         }
         for id in ids {
-            if crate::tools::builtin_by_id(id).is_none() && self.load::<Tool>(&tool_key(id)).await?.is_none() {
+            if !crate::tools::is_builtin_id(id) && self.load::<Tool>(&tool_key(id)).await?.is_none() {
                 return Err(ApiError::not_found(format!("Tool not found: {id}")));
             }
             if !out.contains(id) {
@@ -815,7 +821,7 @@ impl Engine {
                 }
             }
             // Whether a block is shared was decided on these versions of the other agents.
-            for (a, v) in &others {
+            for (a, v) in others.iter().filter(|_| !agent.owned_block_ids.is_empty()) {
                 ops.push(Op::Check { key: agent_key(&a.id), expect: Expect::Version(*v) });
             }
             match self.inner.store.commit(ops).await {
@@ -1032,7 +1038,7 @@ impl Engine {
     }
 
     pub async fn modify_tool(&self, id: &str, body: &Value) -> Result<Value> {
-        if crate::tools::builtin_by_id(id).is_some() {
+        if crate::tools::is_builtin_id(id) {
             return Err(ApiError::bad_request("Built-in tools cannot be modified"));
         }
         let b = as_object(body, "body")?;
@@ -1053,7 +1059,7 @@ impl Engine {
     }
 
     pub async fn delete_tool(&self, id: &str) -> Result<Value> {
-        if crate::tools::builtin_by_id(id).is_some() {
+        if crate::tools::is_builtin_id(id) {
             return Err(ApiError::bad_request("Built-in tools cannot be deleted"));
         }
         for _ in 0..CAS_RETRIES {

@@ -244,3 +244,60 @@ mod tests {
         assert_eq!(out, vec![1, 2]);
     }
 }
+
+/// A cancellation flag shared between a run and whoever may cancel it.
+#[derive(Clone, Default)]
+pub struct CancelFlag(Rc<CancelState>);
+
+#[derive(Default)]
+struct CancelState {
+    cancelled: Cell<bool>,
+    wakers: RefCell<Vec<Waker>>,
+}
+
+impl CancelFlag {
+    pub fn cancel(&self) {
+        self.0.cancelled.set(true);
+        let wakers: Vec<Waker> = self.0.wakers.borrow_mut().drain(..).collect();
+        for w in wakers {
+            w.wake();
+        }
+    }
+    pub fn is_cancelled(&self) -> bool {
+        self.0.cancelled.get()
+    }
+    /// Resolves when the flag is set.
+    pub fn cancelled(&self) -> Cancelled {
+        Cancelled(self.clone())
+    }
+}
+
+pub struct Cancelled(CancelFlag);
+
+impl Future for Cancelled {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0.is_cancelled() {
+            Poll::Ready(())
+        } else {
+            self.0 .0.wakers.borrow_mut().push(cx.waker().clone());
+            Poll::Pending
+        }
+    }
+}
+
+/// Runs `fut` unless `flag` is set first: `None` when cancelled (`fut` is dropped).
+pub async fn unless_cancelled<F: Future>(fut: F, flag: &CancelFlag) -> Option<F::Output> {
+    let mut fut = std::pin::pin!(fut);
+    let mut cancelled = flag.cancelled();
+    std::future::poll_fn(move |cx| {
+        if let Poll::Ready(v) = fut.as_mut().poll(cx) {
+            return Poll::Ready(Some(v));
+        }
+        if Pin::new(&mut cancelled).poll(cx).is_ready() {
+            return Poll::Ready(None);
+        }
+        Poll::Pending
+    })
+    .await
+}

@@ -222,10 +222,12 @@ impl Engine {
                 hops: item.hops,
                 depth: 0,
                 first_ops: Vec::new(),
+                run_id: Some(self.id("run")),
             };
             // The interaction log notes the delivery in the same commit.
             if let Some((mut log, v)) = delivered {
                 log.status = "delivered".into();
+                log.receiver_run_id = req.run_id.clone();
                 log.completed_at = Some(self.now_iso());
                 if let Ok(op) = put(item.interaction_key.clone(), &log, Expect::Version(v)) {
                     first_ops.push(op);
@@ -424,6 +426,7 @@ impl Engine {
             hops: ctx.hops + 1,
             depth: ctx.depth + 1,
             first_ops: Vec::new(),
+            run_id: None,
         };
         let outcome = {
             let _turn = self.inner.locks.lock(&target.id).await;
@@ -512,6 +515,12 @@ impl Engine {
         items.retain(|i| agent.is_none_or(|a| i.sender_id == a || i.receiver_id == a));
         items.sort_by(|a, b| a.created_ms.total_cmp(&b.created_ms));
         let page = paginate(items, |i| &i.id, q, 1000, false)?;
-        Ok(serde_json::to_value(page).map_err(ApiError::from)?)
+        let mut out = serde_json::to_value(page).map_err(ApiError::from)?;
+        if let Value::Array(items) = &mut out {
+            for i in items.iter_mut().filter_map(Value::as_object_mut) {
+                i.remove("created_ms");
+            }
+        }
+        Ok(out)
     }
 }

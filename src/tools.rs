@@ -186,19 +186,29 @@ fn definitions() -> Vec<(&'static str, &'static str, Value)> {
     ]
 }
 
+thread_local! {
+    /// The built-in tools, built once per thread (the wasm instance has one).
+    static BUILTINS: Vec<Tool> = definitions().into_iter().map(|(n, t, s)| to_tool(n, t, s)).collect();
+}
+
 /// The built-in tool `name`, as a [`Tool`] with a stable id.
 pub fn builtin(name: &str) -> Option<Tool> {
-    definitions().into_iter().find(|(n, _, _)| *n == name).map(|(n, t, s)| to_tool(n, t, s))
+    BUILTINS.with(|b| b.iter().find(|t| t.name == name).cloned())
 }
 
 /// The built-in tool with this id.
 pub fn builtin_by_id(id: &str) -> Option<Tool> {
-    all_builtins().into_iter().find(|t| t.id == id)
+    BUILTINS.with(|b| b.iter().find(|t| t.id == id).cloned())
+}
+
+/// True when `id` is a built-in tool's id.
+pub fn is_builtin_id(id: &str) -> bool {
+    BUILTINS.with(|b| b.iter().any(|t| t.id == id))
 }
 
 /// Every built-in tool.
 pub fn all_builtins() -> Vec<Tool> {
-    definitions().into_iter().map(|(n, t, s)| to_tool(n, t, s)).collect()
+    BUILTINS.with(|b| b.clone())
 }
 
 fn to_tool(name: &str, tool_type: &str, json_schema: Value) -> Tool {

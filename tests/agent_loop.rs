@@ -454,3 +454,39 @@ fn custom_tool_bodies_from_the_host() {
     assert_eq!(ids, ret_ids);
     let _ = block_on(async {});
 }
+
+#[test]
+fn cancelling_a_run_stops_it_cleanly() {
+    let t = setup();
+    let a = t.agent(json!({ "model": "scripted/slow", "memory_blocks": [{ "label": "notes", "value": "" }] }));
+    // The model takes "a while" (many yields) and would edit memory.
+    t.engine.models().scripted("slow").set_fn(Rc::new(|_req| {
+        Box::pin(async {
+            Yield(200).await;
+            Ok(call("memory_insert", json!({ "label": "notes", "new_string": "should not land" })))
+        })
+    }));
+    let eng = t.engine.clone();
+    let a2 = a.clone();
+    let run = async move {
+        let body = json!({ "input": "think hard" });
+        letta_wasm::router::handle(&eng, "POST", &format!("/v1/agents/{a2}/messages"), &query(&[]), Some(&body), &letta_wasm::agent::NoSink).await.unwrap()
+    };
+    let eng = t.engine.clone();
+    let a3 = a.clone();
+    let cancel = async move {
+        Yield(5).await;
+        eng.cancel_runs(&a3, None).await.unwrap()
+    };
+    let (r, cancelled) = t.run(async { futures::join!(run, cancel) });
+    assert_eq!(cancelled.as_object().unwrap().len(), 1, "{cancelled}");
+    assert_eq!(r["stop_reason"]["stop_reason"], "cancelled");
+    assert_eq!(t.ok("GET", &format!("/v1/agents/{a}/core-memory/blocks/notes"), json!(null))["value"], "");
+    let hist = t.ok("GET", &format!("/v1/agents/{a}/messages"), json!(null));
+    assert_eq!(hist.as_array().unwrap().len(), 2, "system + the input; nothing of the cancelled step");
+    assert_eq!(t.ok("GET", &format!("/v1/agents/{a}"), json!(null))["last_stop_reason"], "cancelled");
+    // Nothing to cancel now, and the agent works again.
+    assert_eq!(t.run(t.engine.cancel_runs(&a, None)).unwrap(), json!({}));
+    t.script("slow", vec![say("back")]);
+    assert_eq!(t.send(&a, "again")["messages"][0]["content"], "back");
+}

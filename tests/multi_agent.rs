@@ -135,6 +135,11 @@ fn async_send_returns_at_once_and_is_delivered_after() {
     assert_eq!(t.store.snapshot().keys().filter(|k| k.starts_with("mailbox/")).count(), 0);
     let log = t.ok("GET", "/v1/interactions/", json!(null));
     assert!(log.as_array().unwrap().iter().all(|i| i["kind"] == "async" && i["status"] == "delivered"));
+    // The log names the receiver's run, which holds the message.
+    let run = log[0]["receiver_run_id"].as_str().unwrap();
+    let hist = t.ok("GET", &format!("/v1/agents/{inbox}/messages"), json!(null));
+    assert!(hist.as_array().unwrap().iter().any(|m| m["run_id"] == run && m["message_type"] == "user_message"));
+    assert!(log[0].get("created_ms").is_none());
     // Nothing runs twice when the mailbox is looked at again.
     assert_eq!(t.run(t.engine.resume_mailboxes()).unwrap(), 0);
     t.settle();
