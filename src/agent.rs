@@ -344,7 +344,7 @@ impl Engine {
     pub async fn send_message(&self, agent_id: &str, body: &Value, sink: &dyn RunSink) -> Result<RunOutcome> {
         let req = RunRequest::parse(body, self.inner.options.max_steps)?;
         self.agent(agent_id).await?;
-        let _turn = self.inner.locks.lock(agent_id).await;
+        let _turn = self.turn(agent_id).await;
         let out = self.run(agent_id, req, sink).await?;
         // Streams end with the stop reason and the usage, as Letta's do (after the error, if any).
         if let Some(e) = out.error_json() {
@@ -876,7 +876,7 @@ impl Engine {
     /// `PATCH /v1/agents/{id}/reset-messages`: empties the context window (the system
     /// message stays); the history stays searchable.
     pub async fn reset_messages(&self, agent_id: &str) -> Result<Value> {
-        let _turn = self.inner.locks.lock(agent_id).await;
+        let _turn = self.turn(agent_id).await;
         for _ in 0..CAS_RETRIES {
             let (mut agent, ver) = self.agent(agent_id).await?;
             agent.context.truncate(1);

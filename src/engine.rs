@@ -58,6 +58,12 @@ pub(crate) struct Inner {
     pub active_runs: RefCell<std::collections::HashMap<String, (String, crate::sync::CancelFlag)>>,
 }
 
+/// An agent's turn to run; released on drop (the cross-engine lock first).
+pub(crate) struct Turn {
+    _shared: Option<crate::store::StoreLock>,
+    _local: crate::sync::Guard,
+}
+
 /// A handle to one engine. Cloning is cheap and shares the engine.
 #[derive(Clone)]
 pub struct Engine {
@@ -184,6 +190,26 @@ impl Engine {
         let t = if now > last { now } else { last + 0.001 };
         self.inner.last_created_ms.set(t);
         t
+    }
+
+    /// Takes the agent's turn: its run lock in this engine (FIFO), then the store's
+    /// cross-engine lock where the backend has one (other tabs on the same database).
+    pub(crate) async fn turn(&self, agent_id: &str) -> Turn {
+        let local = self.inner.locks.lock(agent_id).await;
+        let shared = self.inner.store.lock(&format!("agent:{agent_id}")).await;
+        Turn { _shared: shared, _local: local }
+    }
+
+    /// Like [`Engine::turn`], but gives up on the cross-engine lock after `ms` (an agent held by
+    /// another tab that may itself be waiting on us): `None` then.
+    pub(crate) async fn turn_within(&self, agent_id: &str, ms: f64) -> Option<Turn> {
+        let local = self.inner.locks.lock(agent_id).await;
+        let name = format!("agent:{agent_id}");
+        let shared = crate::sync::race(self.inner.store.lock(&name), self.inner.platform.sleep(ms)).await;
+        match shared {
+            crate::sync::Either::Left(shared) => Some(Turn { _shared: shared, _local: local }),
+            crate::sync::Either::Right(()) => None,
+        }
     }
 
     // ----- record access -------------------------------------------------------------

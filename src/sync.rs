@@ -301,3 +301,24 @@ pub async fn unless_cancelled<F: Future>(fut: F, flag: &CancelFlag) -> Option<F:
     })
     .await
 }
+
+pub enum Either<A, B> {
+    Left(A),
+    Right(B),
+}
+
+/// Runs two futures side by side; the first to finish wins and the other is dropped.
+pub async fn race<A: Future, B: Future>(a: A, b: B) -> Either<A::Output, B::Output> {
+    let mut a = std::pin::pin!(a);
+    let mut b = std::pin::pin!(b);
+    std::future::poll_fn(move |cx| {
+        if let Poll::Ready(v) = a.as_mut().poll(cx) {
+            return Poll::Ready(Either::Left(v));
+        }
+        if let Poll::Ready(v) = b.as_mut().poll(cx) {
+            return Poll::Ready(Either::Right(v));
+        }
+        Poll::Pending
+    })
+    .await
+}

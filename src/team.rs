@@ -80,6 +80,9 @@ fn interaction_key(created_ms: f64, id: &str) -> String {
     format!("ilog/{:016}-{id}", created_ms.max(0.0) as u64)
 }
 
+/// How long a wait-for-reply waits for an agent held by another engine (tab, worker).
+const CROSS_ENGINE_WAIT_MS: f64 = 30_000.0;
+
 const WAIT_FRAME: &str = "your response will be delivered to the sender";
 const ASYNC_FRAME: &str =
     "this is a one-way notification; if you need to respond, use an agent-to-agent messaging tool if available";
@@ -188,7 +191,7 @@ impl Engine {
 
     /// Runs the agent once per message in its mailbox, oldest first, behind its other runs.
     async fn pump_mailbox(&self, agent_id: &str) {
-        let _turn = self.inner.locks.lock(agent_id).await;
+        let _turn = self.turn(agent_id).await;
         // From here on, new mail needs a new pump (this one may have listed already).
         self.inner.team.pumping.borrow_mut().retain(|a| a != agent_id);
         loop {
@@ -429,7 +432,16 @@ impl Engine {
             run_id: None,
         };
         let outcome = {
-            let _turn = self.inner.locks.lock(&target.id).await;
+            // Another tab may hold the agent (and wait on us): give up after a while.
+            let Some(_turn) = self.turn_within(&target.id, CROSS_ENGINE_WAIT_MS).await else {
+                let e = format!(
+                    "Agent {} ({}) is busy in another tab or worker; try again later or use send_message_to_agent_async.",
+                    target.id, target.name
+                );
+                log.status = "failed".into();
+                log.error = Some(e.clone());
+                return (Err(e), log);
+            };
             // Boxed: a run may wait on another run (the future is recursive).
             let run: crate::platform::BoxFut<'_, Result<RunOutcome>> = Box::pin(self.run(&target.id, req, &NoSink));
             run.await

@@ -2,6 +2,7 @@
 //! (`wasm-bindgen-test-runner`): JS clock and randomness, the JSON envelope, scripted
 //! models and tool bodies written in JavaScript.
 #![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use letta_wasm::wasm::WasmEngine;
 use serde_json::{json, Value};

@@ -9,7 +9,16 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+pub mod anthropic;
+pub mod assemble;
+pub mod config;
+pub mod embeddings;
+pub mod gemini;
+pub mod http;
+pub mod openai;
 pub mod scripted;
+pub mod sse;
+pub use embeddings::EmbeddingModel;
 pub use scripted::{Scripted, ScriptedStats};
 
 /// One message of a chat request, in a provider-neutral (OpenAI-like) shape.
@@ -89,7 +98,10 @@ impl std::fmt::Display for LlmError {
                 write!(f, "{provider} returned {status} for model {model}: {message}")
             }
             LlmError::InvalidResponse(m) => write!(f, "invalid LLM response: {m}"),
-            LlmError::UnknownModel(h) => write!(f, "no model configured for handle '{h}'"),
+            LlmError::UnknownModel(h) => write!(
+                f,
+                "no model configured for handle '{h}': configure its provider (the part before '/') in the client's `providers` option"
+            ),
             LlmError::Network(m) => write!(f, "network error: {m}"),
         }
     }
@@ -124,12 +136,14 @@ pub trait ChatModel {
 pub struct Models {
     scripted: RefCell<HashMap<String, Rc<Scripted>>>,
     providers: RefCell<HashMap<String, Rc<dyn ChatModel>>>,
+    /// Few entries: a list, not another map type in the wasm.
+    embeddings: RefCell<Vec<(String, Rc<dyn EmbeddingModel>)>>,
     platform: Rc<dyn crate::platform::Platform>,
 }
 
 impl Models {
     pub fn new(platform: Rc<dyn crate::platform::Platform>) -> Self {
-        Models { scripted: RefCell::default(), providers: RefCell::default(), platform }
+        Models { scripted: RefCell::default(), providers: RefCell::default(), embeddings: RefCell::default(), platform }
     }
 
     /// The scripted model `scripted/<name>`, created on first use.
@@ -150,6 +164,31 @@ impl Models {
             return Ok(self.scripted(name));
         }
         self.providers.borrow().get(provider).cloned().ok_or_else(|| LlmError::UnknownModel(handle.to_string()))
+    }
+
+    /// Registers an embedding model for every embedding handle `provider/...`.
+    pub fn register_embedding(&self, provider: &str, model: Rc<dyn EmbeddingModel>) {
+        let mut list = self.embeddings.borrow_mut();
+        list.retain(|(p, _)| p != provider);
+        list.push((provider.to_string(), model));
+    }
+
+    /// The embedding model serving `handle`; `scripted/...` always resolves (hash-based).
+    pub fn resolve_embedding(&self, handle: &str) -> Result<Rc<dyn EmbeddingModel>, LlmError> {
+        let (provider, _) = crate::model::split_handle(handle);
+        if let Some((_, m)) = self.embeddings.borrow().iter().find(|(p, _)| p == provider) {
+            return Ok(m.clone());
+        }
+        if provider == "scripted" {
+            return Ok(Rc::new(embeddings::ScriptedEmbedder { dim: embeddings::SCRIPTED_DEFAULT_DIM }));
+        }
+        Err(LlmError::UnknownModel(handle.to_string()))
+    }
+
+    /// Embeds `texts` with the model of `handle`.
+    pub async fn embed(&self, handle: &str, texts: &[String]) -> Result<Vec<Vec<f32>>, LlmError> {
+        let model = self.resolve_embedding(handle)?;
+        model.embed(handle, texts).await
     }
 }
 

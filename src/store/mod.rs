@@ -97,14 +97,23 @@ pub trait Store {
     fn commit(&self, ops: Vec<Op>) -> BoxFut<'_, StoreResult<()>>;
     /// A short name for diagnostics ("memory", "indexeddb:<name>", "host").
     fn kind(&self) -> String;
+    /// An exclusive lock on `name` shared with the other engines on the same database (tabs,
+    /// workers), when the backend has one; dropping the value releases it. Engines use it so
+    /// an agent runs in one place at a time.
+    fn lock<'a>(&'a self, _name: &'a str) -> BoxFut<'a, Option<StoreLock>> {
+        Box::pin(std::future::ready(None))
+    }
 }
+
+/// A held cross-engine lock; released on drop.
+pub type StoreLock = Box<dyn std::any::Any>;
 
 /// Checks `ops` against `current` versions (what a backend holds now) and returns the
 /// first conflicting key. Shared by backends that validate in their own transaction.
-pub fn check_expectations<'a>(
-    ops: &'a [Op],
+pub fn check_expectations(
+    ops: &[Op],
     mut current: impl FnMut(&str) -> Option<u64>,
-) -> Result<(), &'a str> {
+) -> Result<(), &str> {
     // Later ops may target keys written by earlier ops in the same commit.
     let mut pending: BTreeMap<&str, Option<u64>> = BTreeMap::new();
     for op in ops {
@@ -169,5 +178,8 @@ impl<S: Store> Store for CountingStore<S> {
     }
     fn kind(&self) -> String {
         self.inner.kind()
+    }
+    fn lock<'a>(&'a self, name: &'a str) -> BoxFut<'a, Option<StoreLock>> {
+        self.inner.lock(name)
     }
 }

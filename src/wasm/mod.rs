@@ -17,6 +17,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
+pub mod fetch;
+pub mod store;
+
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues, catch)]
@@ -109,6 +112,13 @@ impl RunSink for JsSink {
     }
 }
 
+fn parse_options(options_json: &str) -> Result<Value, JsError> {
+    if options_json.trim().is_empty() {
+        return Ok(json!({}));
+    }
+    serde_json::from_str(options_json).map_err(|e| JsError::new(&format!("Engine options are not valid JSON: {e}")))
+}
+
 fn envelope(result: Result<Value, ApiError>) -> JsValue {
     let v = match result {
         Ok(body) => json!({ "status": 200, "body": body }),
@@ -143,22 +153,75 @@ pub struct WasmEngine {
 
 #[wasm_bindgen(js_class = Engine)]
 impl WasmEngine {
-    /// Creates an engine. `options_json`: `{"max_steps"?: number}` (storage options come later).
+    /// Creates an engine on an in-memory store. `options_json`: `{"max_steps"?: number,
+    /// "max_chain_depth"?: number, "max_hops"?: number, "providers"?: {...}, "timeout_ms"?:
+    /// number, "max_retries"?: number}` (providers: see `llm::config`). Provider keys stay in
+    /// this engine's memory. Use `Engine.open` for persistent storage.
     #[wasm_bindgen(constructor)]
     pub fn new(options_json: &str) -> Result<WasmEngine, JsError> {
-        let opts: Value = if options_json.trim().is_empty() {
-            json!({})
+        let opts = parse_options(options_json)?;
+        Self::build(&opts, Rc::new(MemoryStore::new()))
+    }
+
+    /// Creates an engine on the storage `options.storage` names: `"memory"` (the default),
+    /// `"indexeddb"` or `{"type": "indexeddb", "name"?: string}`, or on `host`, a host store
+    /// object (async get/put/delete/list, e.g. a Durable Object's `storage`). Resumes the
+    /// agent messages left in mailboxes.
+    pub async fn open(options_json: String, host: JsValue) -> Result<WasmEngine, JsError> {
+        let opts = parse_options(&options_json)?;
+        let store: Rc<dyn crate::store::Store> = if !host.is_undefined() && !host.is_null() {
+            Rc::new(store::JsStore::host(&host).map_err(|e| JsError::new(&e))?)
         } else {
-            serde_json::from_str(options_json).map_err(|e| JsError::new(&format!("Engine options are not valid JSON: {e}")))?
+            let storage = opts.get("storage").cloned().unwrap_or(Value::Null);
+            let (kind, name) = match &storage {
+                Value::Null => ("memory", None),
+                Value::String(s) => (s.as_str(), None),
+                Value::Object(o) => (
+                    o.get("type").and_then(Value::as_str).unwrap_or("memory"),
+                    o.get("name").and_then(Value::as_str),
+                ),
+                _ => ("invalid", None),
+            };
+            match kind {
+                "memory" => Rc::new(MemoryStore::new()),
+                "indexeddb" => Rc::new(
+                    store::JsStore::indexed_db(name.unwrap_or("letta-wasm")).await.map_err(|e| JsError::new(&e))?,
+                ),
+                other => {
+                    return Err(JsError::new(&format!(
+                        "storage: unknown kind {other:?}; use \"memory\", \"indexeddb\", {{ type: \"indexeddb\", name }} or a host store object"
+                    )))
+                }
+            }
         };
+        let engine = Self::build(&opts, store)?;
+        engine.core.resume_mailboxes().await.map_err(|e| JsError::new(&e.detail))?;
+        Ok(engine)
+    }
+
+    fn build(opts: &Value, store: Rc<dyn crate::store::Store>) -> Result<WasmEngine, JsError> {
         let mut options = EngineOptions::default();
-        if let Some(n) = opts.get("max_steps").and_then(Value::as_u64) {
-            options.max_steps = n.clamp(1, 10_000) as u32;
+        let num = |k: &str| opts.get(k).and_then(Value::as_u64).map(|n| n.clamp(1, 10_000) as u32);
+        if let Some(n) = num("max_steps") {
+            options.max_steps = n;
         }
-        let core = Core::new(Rc::new(MemoryStore::new()), Rc::new(JsPlatform), options);
+        if let Some(n) = num("max_chain_depth") {
+            options.max_chain_depth = n;
+        }
+        if let Some(n) = num("max_hops") {
+            options.max_hops = n;
+        }
+        let core = Core::new(store, Rc::new(JsPlatform), options);
+        crate::llm::config::configure(core.models(), opts, Rc::new(fetch::FetchTransport), Rc::new(JsPlatform))
+            .map_err(|e| JsError::new(&format!("Engine options: {e}")))?;
         let tools = Rc::new(JsTools::default());
         core.set_tool_host(tools.clone());
         Ok(WasmEngine { core, tools })
+    }
+
+    /// The store's kind: "memory", "indexeddb:<name>" or "host".
+    pub fn storage(&self) -> String {
+        self.core.store().kind()
     }
 
     /// Serves one REST call; resolves `{"status", "body"}` JSON text, never rejects.
@@ -223,6 +286,15 @@ impl WasmEngine {
     pub fn model_stats(&self, name: &str) -> String {
         let s = self.core.models().scripted(name).stats();
         json!({ "calls": s.calls, "in_flight": s.in_flight, "peak_in_flight": s.peak_in_flight }).to_string()
+    }
+
+    /// Resolves once every queued agent-to-agent message has been processed.
+    pub fn idle(&self) -> js_sys::Promise {
+        let core = self.core.clone();
+        future_to_promise(async move {
+            core.idle().await;
+            Ok(JsValue::UNDEFINED)
+        })
     }
 
     /// Binds the JS body of custom tool `name`: `fn(argsJson, ctxJson) -> string | Promise<string>`.
