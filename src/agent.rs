@@ -321,7 +321,8 @@ fn tool_return(call: &ToolCall, result: std::result::Result<String, String>, lim
         Err(e) => (false, e),
     };
     let n = char_len(&text) as u64;
-    if n > limit && !matches!(call.name.as_str(), "conversation_search" | "archival_memory_search") {
+    // Search tools and broadcasts return JSON that must stay whole; they bound their own size.
+    if n > limit && !matches!(call.name.as_str(), "conversation_search" | "archival_memory_search") && !crate::tools::is_multi_agent(&call.name) {
         text = format!(
             "{}... [NOTE: function output was truncated since it exceeded the character limit ({n} > {limit})]",
             truncate_chars(&text, limit as usize)
@@ -760,7 +761,10 @@ impl Engine {
                         let result = if give_up {
                             Err("The memory block kept changing under concurrent edits; the edit was not applied. Try again.".to_string())
                         } else {
-                            overlay.apply(&mc.name, &mc.args)
+                            // Say why an edit that worked on the old value fails on the new one.
+                            overlay.apply(&mc.name, &mc.args).map_err(|e| {
+                                format!("{e} (The block was changed by another agent or the API while you were working; this edit was re-applied to its latest value.)")
+                            })
                         };
                         if let (Some(slot), Some(call)) = (tool_msg.tool_returns.get_mut(mc.index), calls.get(mc.index)) {
                             *slot = tool_return(call, result, DEFAULT_RETURN_CHAR_LIMIT, now_ms);

@@ -19,7 +19,7 @@ use crate::model::{AgentRecord, StopReason};
 use crate::params::{paginate, Query};
 use crate::store::{Expect, Op};
 use crate::tools::{arg_str, arg_str_list};
-use crate::util::iso8601;
+use crate::util::iso8601_ms;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::cell::{Cell, RefCell};
@@ -78,6 +78,20 @@ fn mailbox_prefix(agent_id: &str) -> String {
 
 fn interaction_key(created_ms: f64, id: &str) -> String {
     format!("ilog/{:016}-{id}", created_ms.max(0.0) as u64)
+}
+
+/// A broadcast's result is kept under this many characters (replies are shortened).
+const BROADCAST_RESULT_CHARS: usize = 48_000;
+
+/// Shortens the strings in `v` (a string or a list of strings) to `max` characters.
+fn shorten(v: &mut Value, max: usize) {
+    match v {
+        Value::String(s) if s.chars().count() > max => {
+            *s = format!("{}… [shortened; the full reply is in the interaction log]", crate::util::truncate_chars(s, max));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| shorten(i, max)),
+        _ => {}
+    }
 }
 
 /// How long a wait-for-reply waits for an agent held by another engine (tab, worker).
@@ -231,13 +245,14 @@ impl Engine {
             if let Some((mut log, v)) = delivered {
                 log.status = "delivered".into();
                 log.receiver_run_id = req.run_id.clone();
-                log.completed_at = Some(self.now_iso());
+                log.completed_at = Some(iso8601_ms(self.inner.platform.now_ms()));
                 if let Ok(op) = put(item.interaction_key.clone(), &log, Expect::Version(v)) {
                     first_ops.push(op);
                 }
             }
             let req = RunRequest { first_ops, ..req };
             match self.run(agent_id, req, &NoSink).await {
+                Ok(out) if out.stop_reason.is_failure() => self.note_failed_delivery(&item.interaction_key, &out).await,
                 Ok(_) => {}
                 Err(e) if e.status == 409 => continue, // consumed elsewhere: look again
                 Err(_) => return,
@@ -246,6 +261,18 @@ impl Engine {
             match self.inner.store.get_many(std::slice::from_ref(&rec.key)).await {
                 Ok(v) if v.first().is_some_and(Option::is_none) => {}
                 _ => return,
+            }
+        }
+    }
+
+    /// Records in the interaction log that a delivered message's run failed, and why.
+    async fn note_failed_delivery(&self, key: &str, out: &RunOutcome) {
+        if let Ok(Some((mut log, v))) = self.load::<Interaction>(key).await {
+            log.status = "failed".into();
+            log.error = Some(format!("{}: {}", out.stop_reason.as_str(), out.error.as_deref().unwrap_or("the run failed")));
+            log.completed_at = Some(iso8601_ms(self.inner.platform.now_ms()));
+            if let Ok(op) = put(key.to_string(), &log, Expect::Version(v)) {
+                let _ = self.inner.store.commit(vec![op]).await;
             }
         }
     }
@@ -308,7 +335,7 @@ impl Engine {
             message: message.into(),
             status: "queued".into(),
             sender_run_id: Some(ctx.run_id.clone()),
-            created_at: iso8601(created_ms),
+            created_at: iso8601_ms(created_ms),
             created_ms,
             ..Interaction::default()
         }
@@ -446,7 +473,7 @@ impl Engine {
             let run: crate::platform::BoxFut<'_, Result<RunOutcome>> = Box::pin(self.run(&target.id, req, &NoSink));
             run.await
         };
-        log.completed_at = Some(self.now_iso());
+        log.completed_at = Some(iso8601_ms(self.inner.platform.now_ms()));
         match outcome {
             Ok(out) => {
                 log.receiver_run_id = Some(out.run_id.clone());
@@ -515,6 +542,17 @@ impl Engine {
                 Ok(v) => v,
                 Err(e) => json!({ "agent_id": t.id, "agent_name": t.name, "error": e }),
             });
+        }
+        // Keep the result valid JSON within the tool's return limit: shorten each reply
+        // rather than cutting the list (the interaction log keeps the full replies).
+        let text = Value::Array(out.clone()).to_string();
+        if text.chars().count() > BROADCAST_RESULT_CHARS {
+            let per = (BROADCAST_RESULT_CHARS / out.len().max(1)).saturating_sub(120).max(40);
+            for v in out.iter_mut() {
+                for field in ["response", "error"] {
+                    shorten(&mut v[field], per);
+                }
+            }
         }
         Ok(Value::Array(out).to_string())
     }

@@ -110,6 +110,14 @@ pub fn iso8601(ms: f64) -> String {
     format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+00:00", p.y, p.mo, p.d, p.h, p.mi, p.s)
 }
 
+/// ISO-8601 with milliseconds, for logs where order within a second matters:
+/// `2026-03-01T09:00:00.123+00:00`.
+pub fn iso8601_ms(ms: f64) -> String {
+    let p = parts(ms);
+    let frac = (ms.rem_euclid(1000.0)).floor() as u32;
+    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{frac:03}+00:00", p.y, p.mo, p.d, p.h, p.mi, p.s)
+}
+
 /// The timestamp format used inside prompts and tool results:
 /// `2026-03-01 09:00:00 AM UTC+0000`.
 pub fn prompt_time(ms: f64) -> String {
@@ -236,6 +244,8 @@ mod tests {
         assert_eq!(parse_datetime("2026-03-01"), Some(ms - 9.0 * 3_600_000.0));
         assert_eq!(parse_datetime("2026-03-01T10:00+01:00"), Some(ms));
         assert_eq!(iso8601(0.0), "1970-01-01T00:00:00+00:00");
+        assert_eq!(iso8601_ms(ms + 42.9), "2026-03-01T09:00:00.042+00:00");
+        assert_eq!(parse_datetime(&iso8601_ms(ms + 42.0)), Some(ms + 42.0));
         for bad in ["", "2026", "2026-13-01", "2026-03-01T25:00", "2026-03-01Tx", "2026-03-01T09:00:00+0100"] {
             assert_eq!(parse_datetime(bad), None, "{bad}");
         }

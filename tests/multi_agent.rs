@@ -396,3 +396,50 @@ fn deleting_an_agent_drops_its_mail() {
     assert_eq!(t.engine.models().scripted("b").stats().calls, 0);
     assert!(t.store.snapshot().keys().all(|k| !k.starts_with("mailbox/")));
 }
+
+#[test]
+fn a_large_broadcast_result_stays_valid_json() {
+    let t = setup();
+    for i in 0..30 {
+        t.agent(json!({ "name": format!("w{i}"), "model": "scripted/long", "tags": ["w"] }));
+    }
+    brain(&t, "long", |_| json!({ "content": "x".repeat(3000) }));
+    let sup = t.agent(json!({ "model": "scripted/sup", "include_multi_agent_tools": true }));
+    brain(&t, "sup", |req| {
+        if is_first_step(req) {
+            json!({ "tool_calls": [{ "name": "send_message_to_agents_matching_tags", "arguments": { "message": "report", "match_all": ["w"], "match_some": [] } }] })
+        } else {
+            json!({ "content": "ok" })
+        }
+    });
+    let r = t.send(&sup, "go");
+    let ret = tool_returns(&r)[0]["tool_return"].as_str().unwrap().to_string();
+    assert!(ret.chars().count() <= 50_000, "{}", ret.len());
+    let replies: Vec<Value> = serde_json::from_str(&ret).expect("still valid JSON");
+    assert_eq!(replies.len(), 30);
+    assert!(replies.iter().all(|r| r["response"][0].as_str().unwrap().ends_with("the full reply is in the interaction log]")));
+    let log = t.ok("GET", "/v1/interactions/", json!(null));
+    assert_eq!(log[0]["reply"][0].as_str().unwrap().len(), 3000, "the log keeps the whole reply");
+}
+
+#[test]
+fn a_failed_delivery_is_in_the_interaction_log() {
+    let t = setup();
+    let b = t.agent(json!({ "model": "scripted/down" }));
+    t.script("down", vec![json!({ "error": { "status": 500, "message": "boom" } })]);
+    let a = t.agent(json!({ "model": "scripted/a", "include_multi_agent_tools": true }));
+    let to = b.clone();
+    brain(&t, "a", move |req| {
+        if is_first_step(req) {
+            json!({ "tool_calls": [{ "name": "send_message_to_agent_async", "arguments": { "message": "hi", "other_agent_id": to } }] })
+        } else {
+            json!({ "content": "ok" })
+        }
+    });
+    t.send(&a, "go");
+    t.settle();
+    let log = t.ok("GET", "/v1/interactions/", json!(null));
+    assert_eq!(log[0]["status"], "failed");
+    assert!(log[0]["error"].as_str().unwrap().starts_with("llm_api_error: scripted returned 500"), "{}", log[0]["error"]);
+    assert!(log[0]["completed_at"].as_str().unwrap().contains('.'), "millisecond timestamps");
+}

@@ -26,6 +26,8 @@ extern "C" {
     fn get_random_values(buf: &mut [u8]) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = setTimeout)]
     fn set_timeout(callback: &js_sys::Function, ms: f64) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
 }
 
 /// Clock, randomness and timers from the JS host (`Date`, `crypto`, `setTimeout`).
@@ -46,12 +48,25 @@ impl Platform for JsPlatform {
         wasm_bindgen_futures::spawn_local(task);
     }
     fn sleep(&self, ms: f64) -> BoxFut<'static, ()> {
-        let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-            set_timeout(&resolve, ms.max(0.0));
-        });
+        // The timer starts when the future is first polled and is cleared if the future is
+        // dropped first (a lost race), so no stray timer keeps a Node process alive.
         Box::pin(async move {
+            let mut timer = JsValue::UNDEFINED;
+            let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+                timer = set_timeout(&resolve, ms.max(0.0));
+            });
+            let _clear = ClearOnDrop(timer);
             let _ = JsFuture::from(promise).await;
         })
+    }
+}
+
+/// Clears a `setTimeout` timer when dropped (harmless once it has fired).
+struct ClearOnDrop(JsValue);
+
+impl Drop for ClearOnDrop {
+    fn drop(&mut self) {
+        clear_timeout(&self.0);
     }
 }
 
