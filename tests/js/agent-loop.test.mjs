@@ -276,8 +276,10 @@ test('createStream of a model error ends with stop_reason llm_api_error', async 
   client.scripted.define('e', [{ error: { message: 'down' } }, 'back']);
   const chunks = [];
   for await (const chunk of await client.agents.messages.createStream(agent.id, user('x'))) chunks.push(chunk);
-  assert.deepEqual(chunks.map((c) => c.messageType), ['stop_reason', 'usage_statistics']);
-  assert.equal(chunks[0].stopReason, 'llm_api_error');
+  assert.deepEqual(chunks.map((c) => c.messageType), ['error_message', 'stop_reason', 'usage_statistics']);
+  assert.equal(chunks[0].errorType, 'llm_api_error');
+  assert.match(chunks[0].message, /down/);
+  assert.equal(chunks[1].stopReason, 'llm_api_error');
   const r = await client.agents.messages.create(agent.id, user('y'));
   assert.equal(r.messages[0].content, 'back');
   // Errors before the first chunk reject the call.
