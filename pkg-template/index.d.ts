@@ -870,9 +870,13 @@ export declare namespace LettaClient {
     /** Accepted for compatibility; not used. */
     fetcher?: unknown;
     /** EXTENSION: model providers. `scripted: { name: model }` defines `scripted/<name>` models. */
-    providers?: { scripted?: Record<string, ScriptedModel> };
-    /** EXTENSION (reserved): where state lives. Only `"memory"` (the default) for now. */
-    storage?: 'memory';
+    providers?: { scripted?: Record<string, ScriptedModel> } & { [provider: string]: ProviderSettings | Record<string, ScriptedModel> | undefined };
+    /**
+     * EXTENSION: where the team lives: `"memory"` (the default), `"indexeddb"` or
+     * `{ type: "indexeddb", name }` (browsers), or a host store (async get/put/delete/list, e.g. a
+     * Durable Object's `storage`). Persistent stores open in the background; see `ready`.
+     */
+    storage?: StorageOption;
   }
 
   interface RequestOptions {
@@ -981,8 +985,33 @@ export declare class LettaClient {
   };
   /** EXTENSION: resolves once every `send_message_to_agent_async` message has been processed. */
   waitForIdle(): Promise<void>;
+  /** EXTENSION: resolves once the store is open (at once in memory); rejects if it cannot open. */
+  readonly ready: Promise<void>;
   /** EXTENSION: frees the wasm engine and its memory; the client is unusable afterwards. */
   close(): void;
+}
+
+/** EXTENSION: where an engine keeps its state. */
+export type StorageOption = 'memory' | 'indexeddb' | { type: 'memory' | 'indexeddb'; name?: string } | HostStore;
+
+/** EXTENSION: a host's storage object (a Durable Object's `storage`, Workers KV, a Map adapter). */
+export interface HostStore {
+  get(key: string): Promise<unknown>;
+  put(key: string, value: string): Promise<unknown>;
+  delete(key: string): Promise<unknown>;
+  list(options: { prefix: string; cursor?: string }): Promise<unknown>;
+  /** When present (Durable Objects), commits run inside it and are atomic across engines. */
+  transaction?(fn: (txn: HostStore) => Promise<unknown>): Promise<unknown>;
+}
+
+/** EXTENSION: an LLM provider's settings (see docs/providers.md). */
+export interface ProviderSettings {
+  apiKey?: string;
+  baseUrl?: string;
+  /** For a named OpenAI-compatible server (ollama, vllm, openrouter...): `'openai'`. */
+  kind?: 'openai' | 'anthropic' | 'google_ai';
+  timeoutMs?: number;
+  maxRetries?: number;
 }
 
 /** EXTENSION: one message between agents, as the interaction log keeps it. */
@@ -1002,6 +1031,42 @@ export interface Interaction {
   createdAt: Date;
   completedAt?: Date | null;
 }
+
+// =============================================================================================
+// The 1.x door (`Letta`, also the default export) and the HTTP door (`createFetchHandler`).
+// Declared in letta1.d.ts; this section only wires them into the package's exports.
+//
+// `Letta` serves both generations. The default export is the 1.x client class with the 1.x types in
+// its namespace (`import Letta from 'letta-wasm'`; `Letta.AgentState` is snake_case). The named export
+// `Letta` is the same class at runtime; its namespace keeps 0.x's types and consts above (so the 0.x
+// seeds' `Letta.AgentState`, `Letta.MessageCreateRole.User`, `Letta.NotFoundError` keep working). 1.x
+// code that needs the 1.x types should use the default import, as 1.x's own README does.
+
+import LettaV1 from './letta1.js';
+
+export default LettaV1;
+
+/** The 1.x client (see letta1.d.ts); `new Letta({...})` works with the named import too. */
+export declare class Letta {
+  constructor(options?: LettaV1.ClientOptions);
+}
+export interface Letta extends LettaV1 {}
+
+export {
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIError,
+  APIPromise,
+  APIUserAbortError,
+  ArrayPage,
+  createFetchHandler,
+  InternalServerError,
+  PagePromise,
+  PermissionDeniedError,
+  RateLimitError,
+  Stream,
+} from './letta1.js';
+export type { FetchHandler, FetchHandlerOptions } from './letta1.js';
 
 // Keep the helper declarations above (StatusError, *_, Supplier, Opts) private to this file.
 export {};

@@ -1,5 +1,6 @@
 // 'letta-wasm/slim': the same API as 'letta-wasm', without automatic wasm initialisation.
 export * from './index.js';
+export { default } from './index.js';
 
 /** What wasm-bindgen's loader accepts: a URL or path to fetch, a Response, the bytes, or a compiled module. */
 export type InitInput = string | URL | Request | Response | BufferSource | WebAssembly.Module;

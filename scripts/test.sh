@@ -207,3 +207,39 @@ else
   tail -n 3 "$ROOT/$TARGET_DIR/team-example.log"
   end
 fi
+
+# ==== 8. tests/sdk: the HTTP door and the 1.x door against the official SDKs ======================
+# (section maintained with tests/sdk/; keep it self-contained)
+# The official @letta-ai/letta-client 1.12.1 and 0.1.211, the Python letta-client (PyPI) over loopback
+# HTTP, the Worker example in workerd (miniflare), and the 1.x types, all against the packed package.
+# Idempotent: `npm ci` only when tests/sdk/package-lock.json changed since the last install; the Python
+# client goes into $TARGET_DIR/venv only when missing.
+if [ "${SKIP_SDK:-0}" = 1 ]; then
+  skip sdk "SKIP_SDK=1"
+elif [ ! -f tests/sdk/package.json ]; then
+  skip sdk "no tests/sdk/package.json"
+else
+  begin sdk "official Letta SDKs (JS 1.x + 0.x, Python) and workerd against the fetch handler (tests/sdk)"
+  SDK_DIR="$ROOT/tests/sdk"
+  if ! cmp -s "$SDK_DIR/package-lock.json" "$SDK_DIR/node_modules/.letta-ci-lock"; then
+    (cd "$SDK_DIR" && npm ci --no-audit --no-fund)
+    cp "$SDK_DIR/package-lock.json" "$SDK_DIR/node_modules/.letta-ci-lock"
+  fi
+  SDK_VENV="$ROOT/$TARGET_DIR/venv"
+  if ! "$SDK_VENV/bin/python" -c 'import letta_client' >/dev/null 2>&1; then
+    python3 -m venv "$SDK_VENV"
+    "$SDK_VENV/bin/pip" install --quiet --disable-pip-version-check 'letta-client==1.12.1'
+  fi
+  SDK_PACK="$ROOT/$TARGET_DIR/pack-sdk"
+  rm -rf "$SDK_PACK"
+  mkdir -p "$SDK_PACK"
+  (cd pkg && npm pack --silent --ignore-scripts --pack-destination "$SDK_PACK" >/dev/null)
+  SDK_TARBALL="$(ls "$SDK_PACK"/*.tgz | head -n1)"
+  [ -f "$SDK_TARBALL" ] || { echo "test: npm pack produced no tarball in $SDK_PACK" >&2; exit 1; }
+  rm -rf "$SDK_DIR/node_modules/letta-wasm"
+  (cd "$SDK_DIR" && npm install --no-save --no-audit --no-fund "$SDK_TARBALL")
+  # shellcheck disable=SC2086  # NODE_TEST_ARGS is a list of flags
+  (cd "$SDK_DIR" && LETTA_SDK_PYTHON="$SDK_VENV/bin/python" node --test ${NODE_TEST_ARGS:-} ./*.test.mjs)
+  end
+fi
+# ==== end of section 8 (tests/sdk) =================================================================

@@ -95,7 +95,16 @@ pub async fn handle(engine: &Engine, method: &str, path: &str, query: &Query, bo
             Ok(out.response_json())
         }
         ("GET", ["agents", a, "messages"]) => engine.list_messages(id(a, "agent")?, query).await,
-        ("PATCH", ["agents", a, "reset-messages"]) => engine.reset_messages(id(a, "agent")?).await,
+        ("PATCH", ["agents", a, "reset-messages"]) => {
+            // 0.x sends the flag as a query parameter, 1.x in the body. The engine resets to the
+            // system message either way (no default initial messages are added): only the types
+            // are checked here.
+            query.bool("add_default_initial_messages")?;
+            if let Some(b) = body.filter(|b| !b.is_null()) {
+                crate::params::as_object(b, "body")?.opt_bool("add_default_initial_messages")?;
+            }
+            engine.reset_messages(id(a, "agent")?).await
+        }
         ("PATCH", ["agents", _, "messages", _]) => Err(ApiError::new(
             405,
             "Message editing is not supported: messages are immutable history.",
@@ -115,8 +124,58 @@ pub async fn handle(engine: &Engine, method: &str, path: &str, query: &Query, bo
         ("PATCH", ["tools", t]) => engine.modify_tool(id(t, "tool")?, body_or_empty).await,
         ("DELETE", ["tools", t]) => engine.delete_tool(id(t, "tool")?).await,
 
-        _ => Err(ApiError::not_found(format!("Not found: {m} {path}"))),
+        _ => {
+            let allowed = allowed_methods(&s);
+            if allowed.is_empty() {
+                Err(ApiError::not_found(format!("Not found: {m} {path}")))
+            } else {
+                Err(ApiError::new(405, format!("Method Not Allowed: {m} {path} (allowed: {})", allowed.join(", "))))
+            }
+        }
     }
+}
+
+/// Path patterns of the routes above (`*` = any one segment) and their methods. Only used to
+/// tell a wrong method (405) from an unknown path (404) once no route matched.
+const ROUTES: &[(&[&str], &[&str])] = &[
+    (&["health"], &["GET"]),
+    (&["blocks"], &["GET", "POST"]),
+    (&["blocks", "count"], &["GET"]),
+    (&["blocks", "*"], &["GET", "PATCH", "DELETE"]),
+    (&["blocks", "*", "agents"], &["GET"]),
+    (&["agents"], &["GET", "POST"]),
+    (&["agents", "count"], &["GET"]),
+    (&["agents", "*"], &["GET", "PATCH", "DELETE"]),
+    (&["agents", "*", "core-memory"], &["GET"]),
+    (&["agents", "*", "core-memory", "blocks"], &["GET"]),
+    (&["agents", "*", "core-memory", "blocks", "attach", "*"], &["PATCH"]),
+    (&["agents", "*", "core-memory", "blocks", "detach", "*"], &["PATCH"]),
+    (&["agents", "*", "core-memory", "blocks", "*"], &["GET", "PATCH"]),
+    (&["agents", "*", "messages"], &["GET", "POST"]),
+    (&["agents", "*", "messages", "stream"], &["POST"]),
+    (&["agents", "*", "reset-messages"], &["PATCH"]),
+    (&["agents", "*", "tools"], &["GET"]),
+    (&["agents", "*", "tools", "attach", "*"], &["PATCH"]),
+    (&["agents", "*", "tools", "detach", "*"], &["PATCH"]),
+    (&["interactions"], &["GET"]),
+    (&["tools"], &["GET", "POST", "PUT"]),
+    (&["tools", "count"], &["GET"]),
+    (&["tools", "*"], &["GET", "PATCH", "DELETE"]),
+];
+
+/// The methods some route serves at this path (empty: no route has this path).
+pub fn allowed_methods(segs: &[&str]) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for (pattern, methods) in ROUTES {
+        if pattern.len() == segs.len() && pattern.iter().zip(segs).all(|(p, s)| *p == "*" || p == s) {
+            for m in methods.iter() {
+                if !out.contains(m) {
+                    out.push(m);
+                }
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
 //! Blocks, agents, core memory and tools through the REST router (native).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::*;
@@ -214,7 +215,7 @@ fn router_rejects_unknown_routes_and_bad_ids() {
     let t = setup();
     assert_eq!(t.err("GET", "/v1/nothing", json!(null)).status, 404);
     assert_eq!(t.err("GET", "/v2/agents/", json!(null)).status, 404);
-    assert_eq!(t.err("PUT", "/v1/blocks/", json!({})).status, 404);
+    assert_eq!(t.err("PUT", "/v1/blocks/", json!({})).status, 405, "a known route with the wrong method");
     let e = t.err("GET", "/v1/agents/agent-1", json!(null));
     assert_eq!(e.status, 422);
     assert!(e.detail.contains("agent-<uuid4>"));

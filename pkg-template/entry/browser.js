@@ -7,3 +7,4 @@ await init({ module_or_path: new URL('../letta_wasm_bg.wasm', import.meta.url) }
 setEngineClass(Engine);
 
 export * from '../src/index.js';
+export { default } from '../src/index.js';

@@ -9,3 +9,4 @@ await init({ module_or_path: await (await fetch(url)).arrayBuffer() });
 setEngineClass(Engine);
 
 export * from '../src/index.js';
+export { default } from '../src/index.js';

@@ -7,3 +7,4 @@ initSync({ module: readFileSync(new URL('../letta_wasm_bg.wasm', import.meta.url
 setEngineClass(Engine);
 
 export * from '../src/index.js';
+export { default } from '../src/index.js';

@@ -17,3 +17,4 @@ export function initSync(input) {
 }
 
 export * from '../src/index.js';
+export { default } from '../src/index.js';

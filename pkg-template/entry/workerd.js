@@ -8,3 +8,4 @@ initSync({ module: wasmModule });
 setEngineClass(Engine);
 
 export * from '../src/index.js';
+export { default } from '../src/index.js';

@@ -52,7 +52,33 @@ function buildMessage({ message, statusCode, body }) {
   return lines.join('\n');
 }
 
+// The two doors have error classes of the same names (LettaError, NotFoundError, ...), and the
+// package's `Letta` export serves both generations. "Twin" classes match each other's instances, so
+// `err instanceof Letta.NotFoundError` (or the top-level `NotFoundError`, `LettaError`) holds for an
+// error of either door. Pairs are registered by errors1.js.
+const TWINS = new Map();
+const ordinaryHasInstance = Function.prototype[Symbol.hasInstance];
+
+/** Registers `[classA, classB]` pairs whose `instanceof` checks also accept the other's instances. */
+export function twinErrors(pairs) {
+  for (const [a, b] of pairs) {
+    TWINS.set(a, b);
+    TWINS.set(b, a);
+  }
+}
+
+/** `x instanceof cls`, or of the twin of `cls`. */
+export function isInstanceOrTwin(cls, x) {
+  if (ordinaryHasInstance.call(cls, x)) return true;
+  const twin = TWINS.get(cls);
+  return twin !== undefined && ordinaryHasInstance.call(twin, x);
+}
+
 export class LettaError extends Error {
+  static [Symbol.hasInstance](x) {
+    return isInstanceOrTwin(this, x);
+  }
+
   /** Same constructor as 0.x: `new LettaError({ message?, statusCode?, body?, rawResponse? })`. */
   constructor({ message, statusCode, body, rawResponse } = {}) {
     super(buildMessage({ message, statusCode, body }));

@@ -1,5 +1,4 @@
 // Error classes of the 1.x door (the shape of @letta-ai/letta-client 1.x, "Stainless").
-// The 1.x door itself is built later; these classes are ready for it.
 //
 //   LettaError extends Error
 //   APIError extends LettaError { status, headers, error (= parsed body) }
@@ -10,9 +9,15 @@
 // Message: "<status> <detail>" (1.x prints "<status> <error.message or JSON of the body>"; we prefer a
 // string `detail` when the body has one, which is what Letta's error bodies carry).
 
-import { describeBody } from './errors.js';
+import * as errors0 from './errors.js';
+import { describeBody, isInstanceOrTwin, twinErrors } from './errors.js';
 
 export class LettaError extends Error {
+  /** Also true for the 0.x class of the same name (see errors.js). */
+  static [Symbol.hasInstance](x) {
+    return isInstanceOrTwin(this, x);
+  }
+
   constructor(message) {
     super(message);
     this.name = 'LettaError';
@@ -110,3 +115,13 @@ export const errors1 = {
   aborted: () => new APIUserAbortError(),
   timeout: () => new APIConnectionTimeoutError(),
 };
+
+// `instanceof` across the doors: the 0.x and 1.x classes of the same name match each other's errors.
+twinErrors([
+  [errors0.LettaError, LettaError],
+  [errors0.BadRequestError, BadRequestError],
+  [errors0.AuthenticationError, AuthenticationError],
+  [errors0.NotFoundError, NotFoundError],
+  [errors0.ConflictError, ConflictError],
+  [errors0.UnprocessableEntityError, UnprocessableEntityError],
+]);

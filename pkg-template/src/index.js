@@ -1,6 +1,7 @@
-// Public API of the 0.x door (what `import ... from 'letta-wasm'` gives, after the entry file has
-// initialised the wasm). Mirrors @letta-ai/letta-client 0.x's exports: LettaClient, Letta (a
-// namespace of enum consts and error classes), LettaEnvironment, LettaError, LettaTimeoutError.
+// Public API (what `import ... from 'letta-wasm'` gives, after the entry file has initialised the
+// wasm). The 0.x door mirrors @letta-ai/letta-client 0.x's exports: LettaClient, Letta (a namespace
+// of enum consts and error classes), LettaEnvironment, LettaError, LettaTimeoutError. The 1.x door
+// is `Letta` (default and named, see below), and `createFetchHandler` serves either over HTTP.
 
 import {
   AuthenticationError,
@@ -87,7 +88,7 @@ const ToolType = Object.freeze({
 const ToolReturnMessageStatus = Object.freeze({ Success: 'success', Error: 'error' });
 
 /** The value side of 0.x's `Letta` namespace (its types are in index.d.ts). */
-export const Letta = Object.freeze({
+const Letta0 = Object.freeze({
   MessageCreateRole,
   MessageType,
   StopReasonType,
@@ -101,3 +102,31 @@ export const Letta = Object.freeze({
   ConflictError,
   UnprocessableEntityError,
 });
+
+// ---------------------------------------------------------------------------------------------
+// The 1.x door and the HTTP door.
+//
+// `Letta` serves both generations: it is the 1.x client class (`new Letta({...})`, also the default
+// export, as in @letta-ai/letta-client 1.x), and it carries the members of 0.x's `Letta` namespace as
+// statics (`Letta.MessageCreateRole.User`, `Letta.NotFoundError`, ...). The error classes of the two
+// generations that share a name match each other's instances (errors.js), so `err instanceof
+// Letta.NotFoundError` holds for a 404 of either door; the statics 0.x has are its classes (their
+// 0.x constructors), the others are 1.x's (`Letta.APIError`, `Letta.RateLimitError`, ...).
+
+import { Letta } from './letta1.js';
+
+Object.assign(Letta, Letta0);
+
+export { Letta };
+export default Letta;
+export { APIPromise, ArrayPage, PagePromise, Stream } from './letta1.js';
+export {
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIError,
+  APIUserAbortError,
+  InternalServerError,
+  PermissionDeniedError,
+  RateLimitError,
+} from './errors1.js';
+export { createFetchHandler } from './fetch-handler.js';

@@ -5,6 +5,7 @@
 import { camelKey, toCamel, toSnake } from './case.js';
 import { EngineHandle, path } from './engine.js';
 import { errors0, rawResponse } from './errors.js';
+import { impliedToolName, Scripted, ToolBodies } from './extensions.js';
 
 // ---------------------------------------------------------------------------------------------
 // Engine wiring. The entry files (entry/*.js) initialise the wasm and hand over its `Engine` class;
@@ -17,7 +18,7 @@ export function setEngineClass(cls) {
   EngineClass = cls;
 }
 
-function createEngine(options) {
+export function createEngine(options) {
   if (!EngineClass) {
     throw new Error(
       "letta-wasm is not initialised: import from 'letta-wasm' (initialises itself), " +
@@ -84,6 +85,93 @@ function toolWire(request) {
   return wire;
 }
 
+/**
+ * The wasm engine's options: `storage`, and `providers` with each provider's settings in snake_case
+ * (`{ openai: { apiKey, baseUrl } }` -> `{ openai: { api_key, base_url } }`). Provider names are kept
+ * as given; `providers.scripted` (JS functions) stays in JS. Keys only live in the engine's memory.
+ */
+export function engineOptions(storage, providers) {
+  // A host store object travels separately (it is not JSON); only names and settings go here.
+  const options = storage && !isHostStore(storage) ? { storage } : {};
+  const wire = {};
+  for (const [name, settings] of Object.entries(providers ?? {})) {
+    if (name === 'scripted' || settings == null) continue;
+    wire[name] = toSnake(settings);
+  }
+  if (Object.keys(wire).length) options.providers = wire;
+  return options;
+}
+
+/**
+ * The wasm engine a client of either door uses: `options._engine` (an engine, or another door's
+ * EngineHandle, to share its engine; the door keeps its own errors), else a new one from the options.
+ */
+export function openEngine(options) {
+  const { _engine, storage, providers } = options ?? {};
+  if (_engine) return _engine instanceof EngineHandle ? _engine.engine : _engine;
+  if (storage == null || storage === 'memory' || storage?.type === 'memory') {
+    return createEngine(engineOptions(storage, providers));
+  }
+  // Persistent storage opens asynchronously; the client is usable at once and waits for it.
+  if (!EngineClass) createEngine({}); // throws the "not initialised" error
+  const host = isHostStore(storage) ? storage : undefined;
+  return new LazyEngine(EngineClass.open(JSON.stringify(engineOptions(storage, providers)), host));
+}
+
+/** A host store: an object with get/put/delete/list methods (a Durable Object's storage, KV, ...). */
+function isHostStore(storage) {
+  return typeof storage === 'object' && ['get', 'put', 'delete', 'list'].every((m) => typeof storage[m] === 'function');
+}
+
+/**
+ * An engine that is still opening its store. Calls wait for it; scripted models and tool bodies
+ * bound before it is ready are bound as soon as it is. `ready` rejects if the store cannot open.
+ */
+export class LazyEngine {
+  #engine = null;
+  #pending = [];
+  constructor(opening) {
+    this.ready = opening.then((engine) => {
+      this.#engine = engine;
+      for (const [method, args] of this.#pending) engine[method](...args);
+      this.#pending = [];
+      return engine;
+    });
+    this.ready.catch(() => {}); // reported through every call and `client.ready`
+  }
+  #later(method, args) {
+    if (this.#engine) return this.#engine[method](...args);
+    this.#pending.push([method, args]);
+  }
+  request(...args) {
+    return this.ready.then((e) => e.request(...args));
+  }
+  stream(...args) {
+    return this.ready.then((e) => e.stream(...args));
+  }
+  idle() {
+    return this.ready.then((e) => e.idle());
+  }
+  set_model(...args) {
+    return this.#later('set_model', args);
+  }
+  set_tool(...args) {
+    return this.#later('set_tool', args);
+  }
+  model_requests(name) {
+    return this.#engine ? this.#engine.model_requests(name) : '[]';
+  }
+  model_stats(name) {
+    return this.#engine ? this.#engine.model_stats(name) : '{"calls":0,"in_flight":0,"peak_in_flight":0}';
+  }
+  storage() {
+    return this.#engine ? this.#engine.storage() : 'opening';
+  }
+  free() {
+    this.ready.then((e) => e.free()).catch(() => {});
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 
 export class LettaClient {
@@ -92,22 +180,42 @@ export class LettaClient {
    *   token, baseUrl, environment, project, fetcher: accepted for compatibility and kept on
    *     `_options`; everything runs in-process, so they are not used.
    *   providers.scripted: `{ [name]: fnOrQueue }`, scripted models to define at once (see `scripted.define`).
-   *   storage: reserved, e.g. "memory" (the default).
+   *   providers.<name>: `{ apiKey?, baseUrl?, kind?, timeoutMs?, maxRetries? }`, an LLM provider serving the
+   *     handles `<name>/<model>` (openai, anthropic, google_ai, or any OpenAI-compatible server with
+   *     `kind: 'openai'`); see docs/providers.md.
+   *   storage: where the team lives: "memory" (the default), "indexeddb" or { type: "indexeddb", name }
+   *     (browsers), or a host store object with async get/put/delete/list (a Durable Object's
+   *     `storage`, Workers KV, a Map adapter). Persistent stores open in the background: calls wait,
+   *     and `client.ready` resolves once the store is open (rejects with a clear error if it cannot).
    *   _engine: (internal/tests) an engine instance or EngineHandle to use instead of a new wasm Engine.
    */
   constructor(options = {}) {
     this._options = { ...options };
-    const { _engine, storage, providers } = options;
-    // An EngineHandle of another door may be passed to share its engine; this door keeps its own errors.
-    const engine = _engine instanceof EngineHandle ? _engine.engine : _engine;
-    this._engine = new EngineHandle(engine ?? createEngine(storage ? { storage } : {}), errors0);
+    const { providers } = options;
+    this._engine = new EngineHandle(openEngine(options), errors0);
 
     this.blocks = new Blocks(this);
     this.agents = new Agents(this);
     this.tools = new Tools(this);
-    this.scripted = new Scripted(this);
+    this.scripted = new Scripted(this._engine, (stats) =>
+      Object.fromEntries(Object.entries(stats).map(([k, v]) => [camelKey(k), v])),
+    );
+    this.interactions = new Interactions(this);
 
     for (const [name, model] of Object.entries(providers?.scripted ?? {})) this.scripted.define(name, model);
+  }
+
+  /** Resolves once the client's store is open (at once for in-memory storage). */
+  get ready() {
+    return Promise.resolve(this._engine.engine.ready).then(() => undefined);
+  }
+
+  /**
+   * Resolves once every message agents sent each other with `send_message_to_agent_async` has been
+   * processed (extension: the receivers run in the background).
+   */
+  waitForIdle() {
+    return this._engine.engine.idle();
   }
 
   /** Frees the wasm engine. The client is unusable afterwards. */
@@ -176,6 +284,16 @@ class Blocks extends Resource {
   }
   modify(blockId, request, opts) {
     return this._client._request('PATCH', path`/v1/blocks/${blockId}`, { body: request ?? {} }, opts);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// interactions (extension): the log of messages agents sent each other
+
+class Interactions extends Resource {
+  /** `list({ agentId?, limit?, after? })`: oldest first; with `agentId`, those it sent or received. */
+  list(request = {}, opts) {
+    return this._client._request('GET', '/v1/interactions/', { query: request }, opts);
   }
 }
 
@@ -313,99 +431,19 @@ class Tools extends Resource {
    * A string result is the tool's return as is; anything else is JSON-encoded. A throw is a tool error.
    */
   bind(name, fn) {
-    if (typeof fn !== 'function') throw new TypeError(`tools.bind(${JSON.stringify(name)}, fn): fn must be a function`);
+    this.#bodies().bind(name, fn);
+  }
+
+  #bodies() {
     const client = this._client;
-    (this._bodies ??= new Map()).set(name, fn);
-    client._engine.engine.set_tool(name, async (argsJson, ctxJson) => {
-      const args = argsJson ? JSON.parse(argsJson) : {};
-      const ctx = { ...toCamel(ctxJson ? JSON.parse(ctxJson) : {}), client };
-      const out = await fn(args, ctx);
-      return typeof out === 'string' ? out : JSON.stringify(out ?? null);
-    });
+    return (this._bodies ??= new ToolBodies(client._engine, (ctx) => ({ ...toCamel(ctx), client })));
   }
 
   #createOrUpsert(method, request, opts) {
     const { fn, ...rest } = request ?? {};
-    // Bind before sending, so the body is there as soon as the engine knows the tool...
-    const name = rest.jsonSchema?.name ?? rest.json_schema?.name ?? rest.name;
-    const previous = name ? this._bodies?.get(name) : undefined;
-    if (fn && name) this.bind(name, fn);
-    const pending = this._client._request(method, '/v1/tools/', { wireBody: toolWire(rest) }, opts);
-    if (!fn) return pending;
-    // ...and again under the name the engine gave it, if that differs. A refused request
-    // must not leave its body in place of the existing tool's.
-    const inner = pending.withRawResponse().then(
-      (res) => {
-        if (res.data?.name && res.data.name !== name) this.bind(res.data.name, fn);
-        return res;
-      },
-      (err) => {
-        if (name && previous) this.bind(name, previous);
-        throw err;
-      },
-    );
+    const send = () => this._client._request(method, '/v1/tools/', { wireBody: toolWire(rest) }, opts);
+    if (!fn) return send();
+    const inner = this.#bodies().create(impliedToolName(rest), fn, () => send().withRawResponse(), (res) => res.data?.name);
     return new HttpResponsePromise(inner);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// scripted models (extension): deterministic chat models `scripted/<name>` programmed from JS
-
-function scriptedName(name) {
-  return String(name).replace(/^scripted\//, '');
-}
-
-/** A response queue as a model function; an empty queue answers an error response. */
-function queueModel(name, items) {
-  const queue = [...items];
-  return (request) => {
-    if (!queue.length) return { error: { message: `scripted/${name}: no scripted response left` } };
-    const next = queue.shift();
-    return typeof next === 'function' ? next(request) : next;
-  };
-}
-
-/** Scripted response from JS -> wire JSON: a string is `{content}`; camelCase keys are accepted. */
-function scriptedResponse(res) {
-  if (typeof res === 'string') return { content: res };
-  if (res == null) return {};
-  return toSnake(res); // `arguments` stays as given (object or JSON text)
-}
-
-class Scripted extends Resource {
-  /**
-   * Programs the scripted model `scripted/<name>`.
-   * @param {string} name
-   * @param {Function|Array} model `(request) => response | Promise<response>`, or an array of responses
-   *   (or such functions) used in order.
-   */
-  define(name, model) {
-    name = scriptedName(name);
-    let next;
-    if (typeof model === 'function') next = model;
-    else if (Array.isArray(model)) next = queueModel(name, model);
-    else throw new TypeError(`scripted.define(${JSON.stringify(name)}, model): model must be a function or an array`);
-
-    this._client._engine.engine.set_model(name, async (requestJson) => {
-      let res;
-      try {
-        res = await next(JSON.parse(requestJson));
-      } catch (err) {
-        const status = typeof err?.status === 'number' ? err.status : undefined;
-        res = { error: { message: String(err?.message ?? err), ...(status ? { status } : {}) } };
-      }
-      return JSON.stringify(scriptedResponse(res));
-    });
-  }
-
-  /** The chat requests `scripted/<name>` received, oldest first (scripted JSON, snake_case). */
-  requests(name) {
-    return JSON.parse(this._client._engine.engine.model_requests(scriptedName(name)));
-  }
-
-  /** `{ calls, inFlight, peakInFlight }` of `scripted/<name>`. */
-  stats(name) {
-    const raw = JSON.parse(this._client._engine.engine.model_stats(scriptedName(name)));
-    return Object.fromEntries(Object.entries(raw).map(([k, v]) => [camelKey(k), v]));
   }
 }
