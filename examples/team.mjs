@@ -33,8 +33,8 @@ const goal = argv.filter((a) => !a.startsWith('--')).join(' ').trim() || 'Write 
 
 // ---------------------------------------------------------------------------------------------
 // Model: scripted brains by default, a hosted model when an API key is set.
-// NOTE: hosted providers arrive with the providers work; until then this build answers
-// `llm_api_error` for them, and this example says so and exits 2.
+// A hosted model that cannot be reached (no network, a bad key) ends the run with `llm_api_error`;
+// the example then prints the provider's error and exits 2.
 
 const hosted = argv.includes('--scripted')
   ? null
@@ -115,7 +115,9 @@ async function ask(role, text) {
   const response = await client.agents.messages.create(team[role].id, { messages: [{ role: 'user', content: text }] });
   const ms = performance.now() - t;
   const stop = response.stopReason?.stopReason;
-  if (stop === 'llm_api_error') throw new ModelUnavailable(`${modelOf(role)} answered ${stop} for the ${role}`);
+  if (stop === 'llm_api_error') {
+    throw new ModelUnavailable(`${modelOf(role)} failed for the ${role}: ${response.error?.message ?? stop}`);
+  }
 
   const u = usage[role];
   u.runs += 1;
@@ -235,10 +237,10 @@ try {
   printAsk(review);
   summary = transcript.at(-1).reply;
 } catch (err) {
-  // A hosted model this build cannot call yet: say so and exit 2. Anything else: exit 1, no stack trace.
+  // A hosted model that cannot be called: say why and exit 2. Anything else: exit 1, no stack trace.
   const unavailable = err instanceof ModelUnavailable && hosted;
   const msg = unavailable
-    ? `Real providers are not available yet in this build: ${err.message}.\n` +
+    ? `The model could not be called: ${err.message}.\n` +
       `Run the scripted team instead: node examples/team.mjs --scripted (or unset ${hosted.provider.toUpperCase()}_API_KEY).`
     : `The team failed: ${err.message}`;
   console.error(red(msg));
