@@ -243,3 +243,36 @@ else
   end
 fi
 # ==== end of section 8 (tests/sdk) =================================================================
+
+# ==== 9. tests/packaging: the packed package in every runtime, and the www/ demo end to end ========
+# (section maintained with tests/packaging/ and www/; keep it self-contained)
+# npm pack of pkg/ installed into tests/packaging/, then node --test: a Node ESM script, a page bundled
+# with Vite, a plain <script type="module"> page, a module Web Worker (headless Chromium via
+# playwright-core, /usr/bin/chromium), a Cloudflare Worker in workerd (miniflare), and the demo (www/)
+# on the scripted team with a reload and a reset (screenshot: $TARGET_DIR/screenshots/www-demo.png).
+# Idempotent: `npm ci` only when tests/packaging/package-lock.json changed since the last install.
+# Skip with SKIP_PACKAGING=1.
+if [ "${SKIP_PACKAGING:-0}" = 1 ]; then
+  skip packaging "SKIP_PACKAGING=1"
+elif [ ! -f tests/packaging/package.json ]; then
+  skip packaging "no tests/packaging/package.json"
+else
+  begin packaging "packed package in Node, Vite, <script type=module>, Web Worker, workerd; www/ demo e2e (tests/packaging)"
+  PKGT_DIR="$ROOT/tests/packaging"
+  if ! cmp -s "$PKGT_DIR/package-lock.json" "$PKGT_DIR/node_modules/.letta-ci-lock"; then
+    (cd "$PKGT_DIR" && npm ci --no-audit --no-fund)
+    cp "$PKGT_DIR/package-lock.json" "$PKGT_DIR/node_modules/.letta-ci-lock"
+  fi
+  PKGT_PACK="$ROOT/$TARGET_DIR/pack-packaging"
+  rm -rf "$PKGT_PACK"
+  mkdir -p "$PKGT_PACK"
+  (cd pkg && npm pack --silent --ignore-scripts --pack-destination "$PKGT_PACK" >/dev/null)
+  PKGT_TARBALL="$(ls "$PKGT_PACK"/*.tgz | head -n1)"
+  [ -f "$PKGT_TARBALL" ] || { echo "test: npm pack produced no tarball in $PKGT_PACK" >&2; exit 1; }
+  rm -rf "$PKGT_DIR/node_modules/letta-wasm"
+  (cd "$PKGT_DIR" && npm install --no-save --no-audit --no-fund "$PKGT_TARBALL")
+  # shellcheck disable=SC2086  # NODE_TEST_ARGS is a list of flags
+  (cd "$PKGT_DIR" && node --test ${NODE_TEST_ARGS:-} ./*.test.mjs)
+  end
+fi
+# ==== end of section 9 (tests/packaging) ===========================================================
