@@ -110,7 +110,8 @@ export declare namespace Letta {
     | 'cancelled'
     | 'requires_approval'
     | 'llm_api_error'
-    | 'max_tokens_exceeded';
+    | 'max_tokens_exceeded'
+    | 'context_window_overflow_in_system_prompt';
   const StopReasonType: {
     readonly EndTurn: 'end_turn';
     readonly Error: 'error';
@@ -123,6 +124,7 @@ export declare namespace Letta {
     readonly RequiresApproval: 'requires_approval';
     readonly LlmApiError: 'llm_api_error';
     readonly MaxTokensExceeded: 'max_tokens_exceeded';
+    readonly ContextWindowOverflowInSystemPrompt: 'context_window_overflow_in_system_prompt';
   };
 
   type AgentType =
@@ -940,6 +942,8 @@ export declare class LettaClient {
       ): HttpResponsePromise<LettaStream<Letta.LettaStreamingResponse>>;
       list(agentId: string, request?: Letta.agents.MessagesListRequest, requestOptions?: Opts): HttpResponsePromise<Letta.LettaMessageUnion[]>;
       reset(agentId: string, request?: Letta.agents.MessagesResetRequest, requestOptions?: Opts): HttpResponsePromise<Letta.AgentState>;
+      /** Stops the agent's active runs (or `runIds`): `{ [runId]: 'cancelled' }`. */
+      cancel(agentId: string, request?: { runIds?: string[] }, requestOptions?: Opts): HttpResponsePromise<Record<string, unknown>>;
     };
     readonly tools: {
       list(agentId: string, requestOptions?: Opts): HttpResponsePromise<Letta.Tool[]>;

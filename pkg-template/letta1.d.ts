@@ -431,6 +431,8 @@ declare namespace Letta {
       list(agentID: string, query?: MessageListParams | null, options?: RequestOptions): PagePromise<ArrayPage<Message>, Message>;
       /** The flag travels in the body. */
       reset(agentID: string, body: { add_default_initial_messages?: boolean }, options?: RequestOptions): APIPromise<AgentState | null>;
+      /** Stops the agent's active runs (or `run_ids`): `{ [run_id]: 'cancelled' }`. */
+      cancel(agentID: string, body?: { run_ids?: string[] }, options?: RequestOptions): APIPromise<Record<string, unknown>>;
     };
     tools: {
       list(agentID: string, query?: PageParams | null, options?: RequestOptions): PagePromise<ArrayPage<Tool>, Tool>;

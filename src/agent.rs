@@ -9,6 +9,7 @@
 use crate::engine::{agent_key, block_key, msg_key, put, Engine, CAS_RETRIES};
 use crate::error::{ApiError, Result};
 use crate::llm::{ChatMessage, ChatRequest, ChatResponse, LlmError, ToolSchema};
+use crate::archival::ArchiveRecord;
 use crate::memory::{compile_system, render_metadata, Edit};
 use crate::model::*;
 use crate::params::as_object;
@@ -21,6 +22,30 @@ use std::rc::Rc;
 
 /// Cached immutable messages per engine, dropped wholesale past this many.
 const MSG_CACHE_MAX: usize = 50_000;
+/// Summaries per LLM call: a sliding window first, then everything (Letta's fallback).
+const MAX_COMPACTIONS_PER_CALL: u32 = 2;
+/// Retries of one LLM call after the provider reports a context overflow.
+const MAX_OVERFLOW_RETRIES: u32 = 3;
+/// Letta's `sliding_window_percentage`: evict from 30 % up, aiming at 70 % of the window.
+const SLIDING_WINDOW_PERCENTAGE: f64 = 0.30;
+/// Longest summary kept (Letta's `clip_chars`); also at most 30 % of the window.
+const SUMMARY_CLIP_CHARS: usize = 50_000;
+/// Per-message cap in the transcript given to the summariser.
+const TRANSCRIPT_MESSAGE_CHARS: usize = 4_000;
+
+/// The summariser's instructions (the agent's own model writes the summary).
+pub const SUMMARY_PROMPT: &str = "You are summarising the beginning of a conversation between an AI agent and its users, because it no longer fits in the agent's context window. The transcript follows. Write a concise summary (at most a few paragraphs) that keeps every fact, decision, name, number, open task and commitment the agent will need to continue the conversation. Write in the third person about the user and the agent. Answer with the summary only.";
+
+/// True when a provider refused a request for being longer than the model's context window.
+pub fn is_context_overflow(e: &LlmError) -> bool {
+    match e {
+        LlmError::Api { status: 400 | 413, message, .. } => {
+            let m = message.to_ascii_lowercase();
+            m.contains("context") || m.contains("too long") || m.contains("too many tokens") || m.contains("maximum tokens")
+        }
+        _ => false,
+    }
+}
 
 /// A message a caller (or another agent) sends to an agent.
 #[derive(Debug, Clone, PartialEq)]
@@ -197,6 +222,8 @@ pub(crate) struct Effects {
     pub ops: Vec<Op>,
     /// Agents whose mailbox gets a message in this step.
     pub deliver: Vec<String>,
+    /// Archival passages inserted in this step (embedded already; stored by the step's commit).
+    pub passages: Vec<crate::archival::PassageRecord>,
 }
 
 /// Unregisters an active run when it ends, however it ends.
@@ -386,28 +413,15 @@ impl Engine {
         self.inner.active_runs.borrow_mut().insert(run_id.clone(), (agent_id.to_string(), cancel.clone()));
         let _active = ActiveRun { engine: self.clone(), run_id: run_id.clone() };
 
-        for step in 0..req.max_steps {
+        // The last LLM call's total tokens (the proactive compaction trigger).
+        let mut last_total = 0u64;
+        'steps: for step in 0..req.max_steps {
             let last_step = step + 1 == req.max_steps;
             if cancel.is_cancelled() {
                 out.stop_reason = StopReason::Cancelled;
                 self.commit_failure(agent_id, &mut pending, &mut first_ops, out.stop_reason).await?;
                 break;
             }
-            let (agent, _) = match self.agent(agent_id).await {
-                Ok(a) => a,
-                Err(e) if e.status == 404 => {
-                    out.stop_reason = StopReason::Error;
-                    out.error = Some("the agent was deleted during the run".into());
-                    break;
-                }
-                Err(e) => return Err(e),
-            };
-            let blocks = self.agent_blocks(&agent).await?;
-            let tools = self.agent_tools(&agent).await?;
-            let context = self.context_messages(&agent).await?;
-            let system_text = self.system_prompt(&agent, &blocks, context.len() as u64);
-            let request = build_request(&agent, &system_text, &context, &pending, &tools, step);
-
             let assistant_id = self.id("message");
             let step_id = self.id("step");
             let tokens = TokenSink {
@@ -419,34 +433,110 @@ impl Engine {
                 filter: &req.return_types,
             };
             let delta_sink: Option<&dyn crate::llm::DeltaSink> = if req.stream_tokens { Some(&tokens) } else { None };
-            let response = match self.inner.models.resolve(&agent.llm_config.handle) {
-                Ok(model) => match crate::sync::unless_cancelled(model.chat(&request, delta_sink), &cancel).await {
-                    Some(r) => r,
-                    None => {
-                        // Cancelled while the model was thinking: drop the call, keep the input.
-                        out.stop_reason = StopReason::Cancelled;
-                        self.commit_failure(agent_id, &mut pending, &mut first_ops, out.stop_reason).await?;
-                        break;
+            // Build the request from the latest state; summarise older messages out of the
+            // context first when it would not fit the window (or the provider says it did not).
+            let mut compactions = 0u32;
+            let mut overflow_retries = 0u32;
+            let mut forced = false;
+            let (agent, blocks, tools, system_text, response) = loop {
+                let (agent, _) = match self.agent(agent_id).await {
+                    Ok(a) => a,
+                    Err(e) if e.status == 404 => {
+                        out.stop_reason = StopReason::Error;
+                        out.error = Some("the agent was deleted during the run".into());
+                        break 'steps;
                     }
-                },
-                Err(e) => Err(e),
-            };
-            let response = match response.and_then(validate_response) {
-                Ok(r) => r,
-                Err(e) => {
-                    out.stop_reason = match e {
-                        LlmError::InvalidResponse(_) => StopReason::InvalidLlmResponse,
-                        _ => StopReason::LlmApiError,
-                    };
-                    out.error = Some(e.to_string());
+                    Err(e) => return Err(e),
+                };
+                let blocks = self.agent_blocks(&agent).await?;
+                let tools = self.agent_tools(&agent).await?;
+                let archive = self.load::<ArchiveRecord>(&crate::archival::archive_key(agent_id)).await?.map(|(a, _)| a);
+                let context = self.context_messages(&agent).await?;
+                let system_text = self.system_prompt(&agent, &blocks, context.len() as u64, archive.as_ref());
+                let request = build_request(&agent, &system_text, &context, &pending, &tools, step);
+
+                let window = agent.llm_config.context_window.max(1);
+                let trigger = window * 9 / 10;
+                let estimate = crate::llm::estimate_request_tokens(&request);
+                let over = estimate > window;
+                let wanted = forced || over || estimate > trigger || (compactions == 0 && last_total > trigger);
+                if wanted && compactions < MAX_COMPACTIONS_PER_CALL {
+                    let all = compactions > 0 || forced && overflow_retries > 1;
+                    match self.compact(&agent, &system_text, &context, &pending, &tools, step, all).await {
+                        Ok(true) => {
+                            compactions += 1;
+                            forced = false;
+                            last_total = 0;
+                            continue;
+                        }
+                        Ok(false) => {}
+                        Err(msg) => {
+                            out.stop_reason = StopReason::Error;
+                            out.error = Some(msg);
+                            self.commit_failure(agent_id, &mut pending, &mut first_ops, out.stop_reason).await?;
+                            break 'steps;
+                        }
+                    }
+                }
+                if over || forced {
+                    // Nothing more can leave the context: never send a request over the window.
+                    let floor = build_request(&agent, &system_text, &context[..context.len().min(1)], &[], &tools, step);
+                    let fixed = crate::llm::estimate_request_tokens(&floor);
+                    if fixed >= window {
+                        out.stop_reason = StopReason::ContextWindowOverflowInSystemPrompt;
+                        out.error = Some(format!(
+                            "The system prompt tokens {fixed} exceeds the context window {window}. Please reduce the size of your system prompt, memory blocks, or increase the context window."
+                        ));
+                    } else {
+                        out.stop_reason = StopReason::Error;
+                        out.error = Some(if over {
+                            format!(
+                                "The request needs about {estimate} tokens but the context window is {window}, even after summarising older messages: the new input is too long for this context window."
+                            )
+                        } else {
+                            "The model reported a context-window overflow again after older messages were summarised.".to_string()
+                        });
+                    }
                     self.commit_failure(agent_id, &mut pending, &mut first_ops, out.stop_reason).await?;
-                    break;
+                    break 'steps;
+                }
+
+                let response = match self.inner.models.resolve(&agent.llm_config.handle) {
+                    Ok(model) => match crate::sync::unless_cancelled(model.chat(&request, delta_sink), &cancel).await {
+                        Some(r) => r,
+                        None => {
+                            // Cancelled while the model was thinking: drop the call, keep the input.
+                            out.stop_reason = StopReason::Cancelled;
+                            self.commit_failure(agent_id, &mut pending, &mut first_ops, out.stop_reason).await?;
+                            break 'steps;
+                        }
+                    },
+                    Err(e) => Err(e),
+                };
+                match response.and_then(validate_response) {
+                    Ok(r) => break (agent, blocks, tools, system_text, r),
+                    Err(e) if is_context_overflow(&e) && overflow_retries < MAX_OVERFLOW_RETRIES => {
+                        overflow_retries += 1;
+                        forced = true;
+                        compactions = 0;
+                        continue;
+                    }
+                    Err(e) => {
+                        out.stop_reason = match e {
+                            LlmError::InvalidResponse(_) => StopReason::InvalidLlmResponse,
+                            _ => StopReason::LlmApiError,
+                        };
+                        out.error = Some(e.to_string());
+                        self.commit_failure(agent_id, &mut pending, &mut first_ops, out.stop_reason).await?;
+                        break 'steps;
+                    }
                 }
             };
             out.usage.prompt_tokens += response.prompt_tokens;
             out.usage.completion_tokens += response.completion_tokens;
             out.usage.step_count += 1;
             out.usage.last_total = response.prompt_tokens + response.completion_tokens;
+            last_total = out.usage.last_total;
 
             let step_now = self.inner.platform.now_ms();
             let mut calls = response.tool_calls.clone();
@@ -532,7 +622,7 @@ impl Engine {
             let mut extra_ops = effects.ops;
             extra_ops.append(&mut first_ops);
             let committed = self
-                .commit_step(agent_id, &mut pending, produced, overlay, memory_calls, &calls, &system_text, stop, step_now, extra_ops)
+                .commit_step(agent_id, &mut pending, produced, overlay, memory_calls, &calls, &system_text, stop, step_now, extra_ops, &effects.passages)
                 .await?;
             // Mail sent in this step is durable now: wake its receivers.
             for receiver in effects.deliver {
@@ -601,12 +691,158 @@ impl Engine {
     /// The system prompt for the agent's next LLM call, from the latest block values.
     /// Its timestamp is the latest change of the agent or its blocks, so the text is
     /// byte-stable (cache-friendly) until something in it changes.
-    pub(crate) fn system_prompt(&self, agent: &AgentRecord, blocks: &[(Block, u64)], in_context: u64) -> String {
+    pub(crate) fn system_prompt(&self, agent: &AgentRecord, blocks: &[(Block, u64)], in_context: u64, archive: Option<&ArchiveRecord>) -> String {
         let latest = blocks.iter().map(|(b, _)| b.updated_at.as_str()).chain([agent.updated_at.as_str()]).max().unwrap_or("");
         let recompiled = parse_datetime(latest).map(prompt_time).unwrap_or_default();
         let outside = agent.next_seq.saturating_sub(in_context);
         let bl: Vec<Block> = blocks.iter().map(|(b, _)| b.clone()).collect();
-        compile_system(&agent.system, &bl, &render_metadata(&agent.id, &recompiled, outside))
+        let mut metadata = render_metadata(&agent.id, &recompiled, outside);
+        // Letta's archival lines: the count when there are passages, the tags when any.
+        if let Some(a) = archive.filter(|a| a.count > 0) {
+            let mut extra = format!("\n- {} total memories you created are stored in archival memory (use tools to access them)", a.count);
+            if !a.tags.is_empty() {
+                extra.push_str(&format!("\n- Available archival memory tags: {}", a.tags.keys().cloned().collect::<Vec<_>>().join(", ")));
+            }
+            if let Some(at) = metadata.rfind("\n</memory_metadata>") {
+                metadata.insert_str(at, &extra);
+            }
+        }
+        compile_system(&agent.system, &bl, &metadata)
+    }
+
+    /// Summarises older messages out of the agent's context (Letta's sliding window, or every
+    /// message but the system message when `all`), in one commit: the summary message is
+    /// stored and placed after the system message; the evicted messages stay in the history.
+    /// `Ok(false)`: nothing could be evicted. `Err`: summarising failed; nothing changed.
+    #[allow(clippy::too_many_arguments)]
+    async fn compact(
+        &self,
+        agent: &AgentRecord,
+        system_text: &str,
+        context: &[Rc<Message>],
+        pending: &[Message],
+        tools: &[Tool],
+        step: u32,
+        all: bool,
+    ) -> std::result::Result<bool, String> {
+        let n = context.len();
+        if n <= 1 {
+            return Ok(false);
+        }
+        let window = agent.llm_config.context_window.max(1);
+        let tokens_keeping = |cut: usize| -> u64 {
+            let mut kept: Vec<Rc<Message>> = Vec::with_capacity(n - cut + 1);
+            kept.push(context[0].clone());
+            kept.extend(context[cut..].iter().cloned());
+            crate::llm::estimate_request_tokens(&build_request(agent, system_text, &kept, pending, tools, step))
+        };
+        // The first kept message: the last assistant message at or before round(f × n).
+        let mut cut = None;
+        if !all {
+            let goal = ((1.0 - SLIDING_WINDOW_PERCENTAGE) * window as f64) as u64;
+            let mut f = SLIDING_WINDOW_PERCENTAGE;
+            loop {
+                f += 0.10;
+                let at = ((f * n as f64).round() as usize).min(n - 1);
+                if let Some(c) = (2..=at).rev().find(|&i| context[i].role == "assistant") {
+                    cut = Some(c);
+                    if tokens_keeping(c) < goal {
+                        break;
+                    }
+                }
+                if f >= 1.0 {
+                    break;
+                }
+            }
+        }
+        // Mode "all" (also the fallback when no cutoff exists): everything but the system message.
+        let cut = cut.unwrap_or(n);
+        let evicted = &context[1..cut];
+        if evicted.is_empty() {
+            return Ok(false);
+        }
+        let transcript = transcript(evicted);
+        let summary_request = |text: &str| ChatRequest {
+            model: agent.llm_config.handle.clone(),
+            messages: vec![ChatMessage::new("system", SUMMARY_PROMPT), ChatMessage::new("user", text)],
+            tools: vec![],
+            temperature: agent.llm_config.temperature,
+            max_tokens: agent.llm_config.max_tokens,
+            agent_id: agent.id.clone(),
+            step,
+        };
+        // The summary request must fit the window too (with room for the answer).
+        let overhead = crate::llm::estimate_request_tokens(&summary_request(""));
+        let room = window.saturating_sub(overhead).saturating_sub((window / 5).max(16));
+        if room < 16 {
+            return Err(format!(
+                "Could not summarise older messages: the context window ({window} tokens) is too small for a summary request."
+            ));
+        }
+        let budget = (room as usize) * 4;
+        let mut text = clip_middle(&transcript, budget);
+        while crate::llm::estimate_request_tokens(&summary_request(&text)) + (window / 5).max(16) > window && text.len() > 16 {
+            let shorter = char_len(&text) * 3 / 4;
+            text = clip_middle(&text, shorter);
+        }
+        let request = summary_request(&text);
+        let model = self.inner.models.resolve(&agent.llm_config.handle).map_err(|e| format!("Could not summarise older messages to fit the context window: {e}"))?;
+        let summary = match model.chat(&request, None).await {
+            Ok(r) => r.content.unwrap_or_default(),
+            Err(e) => return Err(format!("Could not summarise older messages to fit the context window: {e}")),
+        };
+        let summary = summary.trim();
+        if summary.is_empty() {
+            return Err("Could not summarise older messages to fit the context window: the model returned an empty summary.".into());
+        }
+        let clip = SUMMARY_CLIP_CHARS.min((window as usize * 4 * 3 / 10).max(200));
+        let summary = if char_len(summary) > clip {
+            format!("{}... [summary truncated to fit]", truncate_chars(summary, clip))
+        } else {
+            summary.to_string()
+        };
+        let now = self.inner.platform.now_ms();
+        let k = evicted.len();
+        let message = if cut == n {
+            format!("Note: prior messages have been hidden from view due to conversation memory constraints.\nThe following is a summary of the previous messages:\n {summary}")
+        } else {
+            format!("Note: {k} messages from the beginning of the conversation have been hidden from view due to memory constraints.\nThe following is a summary of the previous messages:\n {summary}")
+        };
+        let alert = json!({ "type": "system_alert", "message": message, "time": prompt_time(now) }).to_string();
+        let mut msg = Message {
+            id: self.id("message"),
+            agent_id: agent.id.clone(),
+            role: "user".into(),
+            text: Some(alert),
+            created_at: now,
+            ..Message::default()
+        };
+        let evicted_ids: Vec<&str> = context[..cut].iter().map(|m| m.id.as_str()).collect();
+        for _ in 0..CAS_RETRIES {
+            let (mut fresh, ver) = self.agent(&agent.id).await.map_err(|e| e.detail)?;
+            // The context changed under us (a reset): re-plan on the fresh state.
+            if fresh.context.len() < cut || fresh.context[..cut].iter().map(|r| r.id.as_str()).ne(evicted_ids.iter().copied()) {
+                return Ok(true);
+            }
+            msg.seq = fresh.next_seq;
+            fresh.next_seq += 1;
+            let mut new_context = vec![fresh.context[0].clone(), MsgRef { seq: msg.seq, id: msg.id.clone() }];
+            new_context.extend(fresh.context[cut..].iter().cloned());
+            fresh.context = new_context;
+            let ops = vec![
+                put(msg_key(&agent.id, msg.seq), &msg, Expect::Absent).map_err(|e| e.detail)?,
+                put(agent_key(&agent.id), &fresh, Expect::Version(ver)).map_err(|e| e.detail)?,
+            ];
+            match self.inner.store.commit(ops).await {
+                Ok(()) => {
+                    self.cache_messages(std::slice::from_ref(&msg));
+                    return Ok(true);
+                }
+                Err(StoreError::Conflict { .. }) => continue,
+                Err(e) => return Err(format!("Could not store the summary of older messages: {e}")),
+            }
+        }
+        Err("Could not store the summary of older messages: the agent kept changing.".into())
     }
 
     /// Runs a non-memory tool.
@@ -627,6 +863,16 @@ impl Engine {
                 Ok("Sent message successfully.".into())
             }
             "conversation_search" => self.conversation_search(agent, args).await,
+            "archival_memory_insert" => {
+                let content = arg_str(args, "content")?;
+                let tags = arg_str_list(args, "tags")?.unwrap_or_default();
+                // Embedded now; stored with the step's commit (a failed embedding stores nothing).
+                let p = self.new_passage(agent, content, tags, None).await.map_err(|e| e.message())?;
+                let id = p.id.clone();
+                effects.borrow_mut().passages.push(p);
+                Ok(id)
+            }
+            "archival_memory_search" => self.archival_search_tool(agent, args).await,
             _ if tool.tool_type == "custom" => {
                 let host = self.inner.tool_host.borrow().clone();
                 let args_json = Value::Object(args.clone()).to_string();
@@ -672,7 +918,12 @@ impl Engine {
         let now = self.inner.platform.now_ms();
         let mut results = Vec::new();
         for (m, _) in history.iter().rev() {
-            if m.role == "tool" || m.role == "system" || m.tool_calls.iter().any(|c| c.name == "conversation_search") {
+            // Tool results, system messages, searches and context summaries are not conversation.
+            if m.role == "tool"
+                || m.role == "system"
+                || m.tool_calls.iter().any(|c| c.name == "conversation_search")
+                || m.text.as_deref().is_some_and(|t| t.starts_with("{\"type\":\"system_alert\""))
+            {
                 continue;
             }
             if roles.as_ref().is_some_and(|r| !r.contains(&m.role)) {
@@ -748,9 +999,19 @@ impl Engine {
         stop: Option<StopReason>,
         now_ms: f64,
         extra_ops: Vec<Op>,
+        passages: &[crate::archival::PassageRecord],
     ) -> Result<Vec<Message>> {
         for attempt in 0..=CAS_RETRIES {
             let (mut agent, ver) = self.agent(agent_id).await?;
+            // Archival inserts of the step: the passages and the archive's count, version-checked.
+            let mut stored_passages = passages.to_vec();
+            let mut archive_version = None;
+            let mut passage_ops = Vec::new();
+            if !passages.is_empty() {
+                let (archive, av) = self.archive(agent_id).await?;
+                passage_ops = self.passage_ops(archive, av, &mut stored_passages)?;
+                archive_version = Some(av);
+            }
             if attempt > 0 && !memory_calls.is_empty() {
                 // Replay the edits on the latest values and refresh their tool results.
                 let fresh = self.agent_blocks(&agent).await?;
@@ -776,6 +1037,7 @@ impl Engine {
                 }
             }
             let mut ops = extra_ops.clone();
+            ops.append(&mut passage_ops);
             let mut refs = Vec::new();
             for m in pending.iter_mut().chain(produced.iter_mut()) {
                 m.seq = agent.next_seq;
@@ -806,6 +1068,9 @@ impl Engine {
             ops.push(put(agent_key(agent_id), &agent, Expect::Version(ver))?);
             match self.inner.store.commit(ops).await {
                 Ok(()) => {
+                    if let Some(av) = archive_version {
+                        self.index_added(agent_id, av, &stored_passages);
+                    }
                     let mut all: Vec<Message> = std::mem::take(pending);
                     all.extend(produced);
                     self.cache_messages(&all);
@@ -909,6 +1174,54 @@ fn validate_response(r: ChatResponse) -> std::result::Result<ChatResponse, LlmEr
         return Err(LlmError::InvalidResponse(format!("a tool call without a name (id '{}')", c.id)));
     }
     Ok(r)
+}
+
+/// Messages as a plain transcript for the summariser.
+fn transcript(messages: &[Rc<Message>]) -> String {
+    let mut out = String::new();
+    let mut line = |who: &str, text: &str| {
+        if !text.is_empty() {
+            out.push_str(who);
+            out.push_str(": ");
+            out.push_str(truncate_chars(text, TRANSCRIPT_MESSAGE_CHARS));
+            if char_len(text) > TRANSCRIPT_MESSAGE_CHARS {
+                out.push_str(" [...]");
+            }
+            out.push('\n');
+        }
+    };
+    for m in messages {
+        match m.role.as_str() {
+            "tool" => {
+                for r in &m.tool_returns {
+                    line(&format!("tool {} ({})", r.name, r.status), &r.tool_return);
+                }
+            }
+            role => {
+                if let Some(r) = &m.reasoning {
+                    line(&format!("{role} (thinking)"), r);
+                }
+                line(role, m.text.as_deref().unwrap_or(""));
+                for c in &m.tool_calls {
+                    line(&format!("{role} called {}", c.name), &c.arguments);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `text` cut to about `max` characters: its start and its end, the middle left out.
+fn clip_middle(text: &str, max: usize) -> String {
+    let n = char_len(text);
+    if n <= max {
+        return text.to_string();
+    }
+    let head = max / 3;
+    let tail = max.saturating_sub(head).saturating_sub(40);
+    let start: String = text.chars().take(head).collect();
+    let end: String = text.chars().skip(n - tail).collect();
+    format!("{start}\n[... {} characters left out ...]\n{end}", n - head - tail)
 }
 
 fn time_ago(ms: f64) -> String {

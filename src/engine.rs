@@ -56,6 +56,8 @@ pub(crate) struct Inner {
     pub msg_cache: RefCell<std::collections::HashMap<String, Rc<Message>>>,
     /// Runs in progress: run id -> (agent id, cancellation flag).
     pub active_runs: RefCell<std::collections::HashMap<String, (String, crate::sync::CancelFlag)>>,
+    /// Archival search indexes per agent, each valid for one archive version.
+    pub(crate) archival: RefCell<std::collections::HashMap<String, crate::archival::Index>>,
 }
 
 /// An agent's turn to run; released on drop (the cross-engine lock first).
@@ -153,6 +155,7 @@ impl Engine {
                 team: crate::team::TeamState::default(),
                 msg_cache: RefCell::default(),
                 active_runs: RefCell::default(),
+                archival: RefCell::default(),
             }),
         }
     }
@@ -833,10 +836,14 @@ impl Engine {
         for _ in 0..CAS_RETRIES {
             let (agent, ver) = self.agent(id).await?;
             let mut ops = vec![Op::Delete { key: agent_key(id), expect: Expect::Version(ver) }];
-            for prefix in [msg_prefix(id), format!("mailbox/{id}/")] {
+            for prefix in [msg_prefix(id), format!("mailbox/{id}/"), crate::archival::passage_prefix(id)] {
                 for rec in self.inner.store.list(&prefix).await? {
                     ops.push(Op::Delete { key: rec.key, expect: Expect::Any });
                 }
+            }
+            // The archive goes too (its version check keeps a racing insert from being orphaned).
+            if let Some((_, av)) = self.load::<crate::archival::ArchiveRecord>(&crate::archival::archive_key(id)).await? {
+                ops.push(Op::Delete { key: crate::archival::archive_key(id), expect: Expect::Version(av) });
             }
             // Inline blocks go with the agent unless another agent uses them.
             let others: Vec<(AgentRecord, u64)> = self.all_agents().await?.into_iter().filter(|(a, _)| a.id != id).collect();
@@ -851,7 +858,10 @@ impl Engine {
                 ops.push(Op::Check { key: agent_key(&a.id), expect: Expect::Version(*v) });
             }
             match self.inner.store.commit(ops).await {
-                Ok(()) => return Ok(Value::Null),
+                Ok(()) => {
+                    self.forget_index(id);
+                    return Ok(Value::Null);
+                }
                 Err(StoreError::Conflict { .. }) => continue,
                 Err(e) => return Err(e.into()),
             }

@@ -6,6 +6,7 @@
 //! It builds and tests natively; the `wasm` module binds it for JavaScript.
 
 pub mod agent;
+pub mod archival;
 pub mod engine;
 pub mod error;
 pub mod letta_message;

@@ -307,6 +307,8 @@ pub enum StopReason {
     LlmApiError,
     InvalidLlmResponse,
     MaxTokensExceeded,
+    /// The system prompt alone does not fit the context window.
+    ContextWindowOverflowInSystemPrompt,
     Cancelled,
 }
 
@@ -320,6 +322,7 @@ impl StopReason {
             StopReason::LlmApiError => "llm_api_error",
             StopReason::InvalidLlmResponse => "invalid_llm_response",
             StopReason::MaxTokensExceeded => "max_tokens_exceeded",
+            StopReason::ContextWindowOverflowInSystemPrompt => "context_window_overflow_in_system_prompt",
             StopReason::Cancelled => "cancelled",
         }
     }

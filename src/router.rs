@@ -95,6 +95,7 @@ pub async fn handle(engine: &Engine, method: &str, path: &str, query: &Query, bo
             Ok(out.response_json())
         }
         ("GET", ["agents", a, "messages"]) => engine.list_messages(id(a, "agent")?, query).await,
+        ("POST", ["agents", a, "messages", "cancel"]) => engine.cancel_runs(id(a, "agent")?, body).await,
         ("PATCH", ["agents", a, "reset-messages"]) => {
             // 0.x sends the flag as a query parameter, 1.x in the body. The engine resets to the
             // system message either way (no default initial messages are added): only the types
@@ -113,6 +114,11 @@ pub async fn handle(engine: &Engine, method: &str, path: &str, query: &Query, bo
         ("GET", ["agents", a, "tools"]) => engine.list_agent_tools(id(a, "agent")?, query).await,
         ("PATCH", ["agents", a, "tools", "attach", t]) => engine.attach_tool(id(a, "agent")?, id(t, "tool")?, true).await,
         ("PATCH", ["agents", a, "tools", "detach", t]) => engine.attach_tool(id(a, "agent")?, id(t, "tool")?, false).await,
+
+        ("GET", ["agents", a, "archival-memory"]) => engine.list_passages(id(a, "agent")?, query).await,
+        ("POST", ["agents", a, "archival-memory"]) => engine.create_passage(id(a, "agent")?, body_or_empty).await,
+        ("GET", ["agents", a, "archival-memory", "search"]) => engine.search_passages(id(a, "agent")?, query).await,
+        ("DELETE", ["agents", a, "archival-memory", p]) => engine.delete_passage(id(a, "agent")?, id(p, "passage")?).await,
 
         ("GET", ["interactions"]) => engine.list_interactions(query).await,
 
@@ -153,10 +159,14 @@ const ROUTES: &[(&[&str], &[&str])] = &[
     (&["agents", "*", "core-memory", "blocks", "*"], &["GET", "PATCH"]),
     (&["agents", "*", "messages"], &["GET", "POST"]),
     (&["agents", "*", "messages", "stream"], &["POST"]),
+    (&["agents", "*", "messages", "cancel"], &["POST"]),
     (&["agents", "*", "reset-messages"], &["PATCH"]),
     (&["agents", "*", "tools"], &["GET"]),
     (&["agents", "*", "tools", "attach", "*"], &["PATCH"]),
     (&["agents", "*", "tools", "detach", "*"], &["PATCH"]),
+    (&["agents", "*", "archival-memory"], &["GET", "POST"]),
+    (&["agents", "*", "archival-memory", "search"], &["GET"]),
+    (&["agents", "*", "archival-memory", "*"], &["DELETE"]),
     (&["interactions"], &["GET"]),
     (&["tools"], &["GET", "POST", "PUT"]),
     (&["tools", "count"], &["GET"]),

@@ -69,6 +69,36 @@ fn definitions() -> Vec<(&'static str, &'static str, Value)> {
             ),
         ),
         (
+            "archival_memory_insert",
+            "letta_core",
+            schema(
+                "archival_memory_insert",
+                "Adds a passage to your archival memory (long-term storage searched by meaning with archival_memory_search). Store self-contained facts, one topic per passage. Returns the new passage's id.",
+                json!({
+                    "content": { "type": "string", "description": "The text to store." },
+                    "tags": { "type": "array", "items": { "type": "string" }, "description": "Optional tags to categorise the passage (filter on them when searching)." }
+                }),
+                &["content"],
+            ),
+        ),
+        (
+            "archival_memory_search",
+            "letta_core",
+            schema(
+                "archival_memory_search",
+                "Searches your archival memory by meaning. Returns the most similar passages first, as a list of {id, timestamp, content, tags}.",
+                json!({
+                    "query": { "type": "string", "description": "What to look for (a question or a description)." },
+                    "tags": { "type": "array", "items": { "type": "string" }, "description": "Only passages with these tags." },
+                    "tag_match_mode": { "type": "string", "enum": ["any", "all"], "description": "\"any\" (default): at least one of the tags; \"all\": every tag." },
+                    "top_k": { "type": "integer", "description": "Maximum number of results (default 5)." },
+                    "start_datetime": { "type": "string", "description": "Only passages created at or after this time (ISO 8601 or YYYY-MM-DD)." },
+                    "end_datetime": { "type": "string", "description": "Only passages created at or before this time (ISO 8601, or YYYY-MM-DD for the whole day)." }
+                }),
+                &["query"],
+            ),
+        ),
+        (
             "send_message_to_agent_and_wait_for_reply",
             "letta_multi_agent_core",
             schema(

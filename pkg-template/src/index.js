@@ -58,6 +58,7 @@ const StopReasonType = Object.freeze({
   RequiresApproval: 'requires_approval',
   LlmApiError: 'llm_api_error',
   MaxTokensExceeded: 'max_tokens_exceeded',
+  ContextWindowOverflowInSystemPrompt: 'context_window_overflow_in_system_prompt',
 });
 
 const AgentType = Object.freeze({

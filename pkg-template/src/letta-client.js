@@ -369,6 +369,10 @@ class AgentMessages extends Resource {
   reset(agentId, request = {}, opts) {
     return this._client._request('PATCH', path`/v1/agents/${agentId}/reset-messages`, { query: request }, opts);
   }
+  /** Stops the agent's active runs (or `runIds`) at their next step or mid LLM call. */
+  cancel(agentId, request = {}, opts) {
+    return this._client._request('POST', path`/v1/agents/${agentId}/messages/cancel`, { body: request }, opts);
+  }
 }
 
 class AgentTools extends Resource {

@@ -526,6 +526,10 @@ class AgentMessages extends Resource {
   reset(agentID, body = {}, options) {
     return this._client.patch(path`/v1/agents/${agentID}/reset-messages`, { body, ...options });
   }
+  /** Stops the agent's active runs (or `run_ids`) at their next step or mid LLM call. */
+  cancel(agentID, body = {}, options) {
+    return this._client.post(path`/v1/agents/${agentID}/messages/cancel`, { body, ...options });
+  }
 }
 
 class AgentTools extends Resource {

@@ -191,8 +191,10 @@ impl WasmEngine {
             let (kind, name) = match &storage {
                 Value::Null => ("memory", None),
                 Value::String(s) => (s.as_str(), None),
+                // An object is `{type, name?}`; anything else (e.g. a host object missing a
+                // method) must not silently become an in-memory store.
                 Value::Object(o) => (
-                    o.get("type").and_then(Value::as_str).unwrap_or("memory"),
+                    o.get("type").and_then(Value::as_str).unwrap_or("an object without type or get/put/delete/list"),
                     o.get("name").and_then(Value::as_str),
                 ),
                 _ => ("invalid", None),

@@ -1,5 +1,6 @@
 //! Helpers for the native engine tests: a REST-style call, scripted replies, yields.
 #![allow(dead_code)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use futures::executor::LocalPool;
 use futures::task::LocalSpawnExt;

@@ -444,3 +444,19 @@ test('a JS tool can message another agent; its shared-block write is in the call
   assert.ok(systemOf(second).includes('<value>\n42 widgets\n</value>'), 'the supervisor’s next step sees the worker’s write');
   assert.equal(client.scripted.requests('worker')[0].messages.at(-1).content, 'count the widgets');
 });
+
+test('messages.cancel stops a run that is waiting for its model', async (t) => {
+  const client = newClient(t);
+  let release;
+  client.scripted.define('slow', () => new Promise((resolve) => (release = () => resolve({ content: 'too late' }))));
+  const agent = await client.agents.create({ model: 'scripted/slow' });
+  const running = client.agents.messages.create(agent.id, user('think'));
+  while (!release) await new Promise((r) => setTimeout(r, 1));
+  const cancelled = await client.agents.messages.cancel(agent.id);
+  assert.equal(Object.values(cancelled).length, 1);
+  const res = await running;
+  assert.equal(res.stopReason.stopReason, 'cancelled');
+  release();
+  const hist = await client.agents.messages.list(agent.id);
+  assert.deepEqual(hist.map((m) => m.messageType), ['system_message', 'user_message'], 'the late answer never landed');
+});
