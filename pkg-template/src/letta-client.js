@@ -359,11 +359,18 @@ class AgentMessages extends Resource {
     return this._client._request('GET', path`/v1/agents/${agentId}/messages`, { query: request }, opts);
   }
   create(agentId, request, opts) {
+    this.#cancelOnAbort(agentId, opts?.abortSignal);
     return this._client._request('POST', path`/v1/agents/${agentId}/messages`, { body: request }, opts);
   }
   /** Resolves to an async iterable of `Letta.LettaStreamingResponse` chunks. */
   createStream(agentId, request, opts) {
+    this.#cancelOnAbort(agentId, opts?.abortSignal);
     return this._client._stream('POST', path`/v1/agents/${agentId}/messages/stream`, request, opts);
+  }
+  /** An aborted request also stops the agent's run (its active runs), not just the wait for it. */
+  #cancelOnAbort(agentId, signal) {
+    if (!signal || signal.aborted) return;
+    signal.addEventListener('abort', () => this.cancel(agentId).catch(() => {}), { once: true });
   }
   /** 0.x sends the flag as a query parameter. */
   reset(agentId, request = {}, opts) {

@@ -511,13 +511,20 @@ class AgentBlocks extends Resource {
 class AgentMessages extends Resource {
   /** A LettaResponse; with `streaming: true` in the body, a Stream of events (as `stream`). */
   create(agentID, body, options) {
+    this.#cancelOnAbort(agentID, options?.signal);
     const p = path`/v1/agents/${agentID}/messages`;
     if (body?.streaming === true) return this._client._stream('POST', p, body, options);
     return this._client.post(p, { body, ...options });
   }
   /** A Stream of the run's messages as each step commits, then `stop_reason` and `usage_statistics`. */
   stream(agentID, body, options) {
+    this.#cancelOnAbort(agentID, options?.signal);
     return this._client._stream('POST', path`/v1/agents/${agentID}/messages/stream`, body, options);
+  }
+  /** An aborted request also stops the agent's run (its active runs), not just the wait for it. */
+  #cancelOnAbort(agentID, signal) {
+    if (!signal || signal.aborted) return;
+    signal.addEventListener('abort', () => this.cancel(agentID).catch(() => {}), { once: true });
   }
   list(agentID, query = {}, options) {
     return this._client._page('GET', path`/v1/agents/${agentID}/messages`, query, options);

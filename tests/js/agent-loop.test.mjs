@@ -460,3 +460,21 @@ test('messages.cancel stops a run that is waiting for its model', async (t) => {
   const hist = await client.agents.messages.list(agent.id);
   assert.deepEqual(hist.map((m) => m.messageType), ['system_message', 'user_message'], 'the late answer never landed');
 });
+
+test('aborting messages.create stops the run itself, not only the wait', async (t) => {
+  const client = newClient(t);
+  let release;
+  client.scripted.define('slow2', () => new Promise((resolve) => (release = () => resolve({ content: 'late' }))));
+  const agent = await client.agents.create({ model: 'scripted/slow2' });
+  const controller = new AbortController();
+  const running = client.agents.messages.create(agent.id, user('think'), { abortSignal: controller.signal });
+  while (!release) await new Promise((r) => setTimeout(r, 1));
+  controller.abort();
+  await assert.rejects(running, /aborted/);
+  // The run ended as cancelled: the agent records it and the late answer never lands.
+  for (let i = 0; i < 50 && (await client.agents.retrieve(agent.id)).lastStopReason !== 'cancelled'; i++) await sleep(5);
+  assert.equal((await client.agents.retrieve(agent.id)).lastStopReason, 'cancelled');
+  release();
+  await sleep(10);
+  assert.deepEqual((await client.agents.messages.list(agent.id)).map((m) => m.messageType), ['system_message', 'user_message']);
+});
