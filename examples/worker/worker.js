@@ -1,9 +1,8 @@
 // A Letta server on Cloudflare Workers: the Letta V1 REST API under /v1, served by letta-wasm's engine
 // from one Durable Object, so every request of the deployment sees the same agents and blocks.
 //
-// State: in the Durable Object's memory for now. It lives as long as the object stays in memory
-// (evicted after some idle time, and on redeploys). Keeping it in the object's storage comes with
-// letta-wasm's persistence work (a host store behind the same engine); nothing below will change.
+// State: in the Durable Object's storage (a host store: every agent step is one storage transaction),
+// so agents, blocks, messages and queued agent messages outlive evictions and redeploys.
 //
 // Point any Letta SDK at the deployment by changing only its base URL:
 //   new Letta({ baseURL: 'https://letta.<you>.workers.dev', apiKey: LETTA_API_KEY })   // JS 1.x
@@ -34,7 +33,7 @@ function cors(env) {
 /** The Durable Object holding the engine. */
 export class LettaServer {
   constructor(state, env) {
-    this.client = new Letta({ providers: providers(env) });
+    this.client = new Letta({ providers: providers(env), storage: state.storage });
     this.handler = createFetchHandler(this.client, { apiKey: env.LETTA_API_KEY || undefined, cors: cors(env) });
   }
 
