@@ -18,15 +18,20 @@ use std::rc::Rc;
 /// A function program: gets the request JSON, answers with reply JSON or an error text.
 pub type ScriptFn = Rc<dyn Fn(Value) -> BoxFut<'static, Result<Value, String>>>;
 
+/// The same over JSON text (hosts that speak text, like the JS bindings: no tree is built).
+pub type ScriptTextFn = Rc<dyn Fn(String) -> BoxFut<'static, Result<String, String>>>;
+
 enum Program {
     /// Echo the last user message: what an unprogrammed scripted model does.
     Echo,
     Queue(VecDeque<Value>),
     Func(ScriptFn),
+    TextFunc(ScriptTextFn),
 }
 
-/// Recorded requests are capped so a long soak does not grow memory without bound.
-const MAX_RECORDED: usize = 10_000;
+/// Recorded requests are capped so a long soak does not grow memory without bound. They are
+/// kept as JSON text (one allocation each, parsed when asked for) to keep the heap small.
+const MAX_RECORDED: usize = 2_000;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ScriptedStats {
@@ -38,7 +43,7 @@ pub struct ScriptedStats {
 pub struct Scripted {
     name: String,
     program: RefCell<Program>,
-    requests: RefCell<VecDeque<Value>>,
+    requests: RefCell<VecDeque<String>>,
     stats: Cell<ScriptedStats>,
     platform: Rc<dyn Platform>,
 }
@@ -69,13 +74,18 @@ impl Scripted {
     }
 
     /// Answers with `f(request)`.
+    pub fn set_text_fn(&self, f: ScriptTextFn) {
+        *self.program.borrow_mut() = Program::TextFunc(f);
+    }
+
+    /// Answers with `f(request)`.
     pub fn set_fn(&self, f: ScriptFn) {
         *self.program.borrow_mut() = Program::Func(f);
     }
 
-    /// Every request received so far (oldest first, the last 10,000 at most).
+    /// Every request received so far (oldest first, the last 2,000 at most).
     pub fn requests(&self) -> Vec<Value> {
-        self.requests.borrow().iter().cloned().collect()
+        self.requests.borrow().iter().filter_map(|t| serde_json::from_str(t).ok()).collect()
     }
 
     pub fn clear_requests(&self) {
@@ -101,19 +111,20 @@ impl Scripted {
     }
 
     async fn answer(&self, req: &ChatRequest) -> Result<ChatResponse, LlmError> {
-        let req_json = serde_json::to_value(req).map_err(|e| LlmError::InvalidResponse(e.to_string()))?;
+        let req_text = serde_json::to_string(req).map_err(|e| LlmError::InvalidResponse(e.to_string()))?;
         {
             let mut log = self.requests.borrow_mut();
             if log.len() >= MAX_RECORDED {
                 log.pop_front();
             }
-            log.push_back(req_json.clone());
+            log.push_back(req_text.clone());
         }
         // Take what we need out of the RefCell before awaiting anything.
         enum Next {
             Reply(Value),
             Empty,
             Call(ScriptFn),
+            CallText(ScriptTextFn),
         }
         let next = {
             let mut p = self.program.borrow_mut();
@@ -121,6 +132,7 @@ impl Scripted {
                 Program::Echo => Next::Reply(echo_reply(req)),
                 Program::Queue(q) => q.pop_front().map(Next::Reply).unwrap_or(Next::Empty),
                 Program::Func(f) => Next::Call(f.clone()),
+                Program::TextFunc(f) => Next::CallText(f.clone()),
             }
         };
         let api_error = |message: String| LlmError::Api {
@@ -132,7 +144,14 @@ impl Scripted {
         let reply = match next {
             Next::Reply(v) => v,
             Next::Empty => return Err(api_error("no scripted reply left in the queue".into())),
-            Next::Call(f) => f(req_json).await.map_err(api_error)?,
+            Next::Call(f) => {
+                let value = serde_json::from_str(&req_text).map_err(|e| LlmError::InvalidResponse(e.to_string()))?;
+                f(value).await.map_err(api_error)?
+            }
+            Next::CallText(f) => {
+                let text = f(req_text).await.map_err(api_error)?;
+                serde_json::from_str(&text).map_err(|e| api_error(format!("the scripted function returned invalid JSON: {e}")))?
+            }
         };
         if let Some(ms) = reply.get("delay_ms").and_then(Value::as_f64) {
             self.platform.sleep(ms).await;

@@ -5,7 +5,7 @@
 use crate::agent::{NoSink, RunSink};
 use crate::engine::{Engine as Core, EngineOptions, ToolHost};
 use crate::error::ApiError;
-use crate::llm::scripted::ScriptFn;
+use crate::llm::scripted::ScriptTextFn;
 use crate::params::Query;
 use crate::platform::{BoxFut, Platform};
 use crate::store::MemoryStore;
@@ -284,14 +284,11 @@ impl WasmEngine {
 
     /// Programs `scripted/<name>` with `fn(requestJson) -> replyJson | Promise<replyJson>`.
     pub fn set_model(&self, name: &str, f: js_sys::Function) {
-        let script: ScriptFn = Rc::new(move |req: Value| {
+        let script: ScriptTextFn = Rc::new(move |req: String| {
             let f = f.clone();
-            Box::pin(async move {
-                let text = call_js(f, &[&req.to_string()]).await?;
-                serde_json::from_str(&text).map_err(|e| format!("the scripted function returned invalid JSON: {e}"))
-            })
+            Box::pin(async move { call_js(f, &[&req]).await })
         });
-        self.core.models().scripted(name).set_fn(script);
+        self.core.models().scripted(name).set_text_fn(script);
     }
 
     /// The requests `scripted/<name>` received, as a JSON array.
