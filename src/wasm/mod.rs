@@ -30,6 +30,10 @@ extern "C" {
     fn clear_timeout(id: &JsValue);
 }
 
+thread_local! {
+    static RANDOM_POOL: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
 /// Clock, randomness and timers from the JS host (`Date`, `crypto`, `setTimeout`).
 struct JsPlatform;
 
@@ -38,11 +42,22 @@ impl Platform for JsPlatform {
         js_sys::Date::now()
     }
     fn fill_random(&self, buf: &mut [u8]) {
-        if get_random_values(buf).is_err() {
+        // One crypto call per 1 KiB of randomness: ids are minted several times per step.
+        RANDOM_POOL.with(|pool| {
+            let mut pool = pool.borrow_mut();
             for b in buf.iter_mut() {
-                *b = (js_sys::Math::random() * 256.0) as u8;
+                if pool.is_empty() {
+                    let mut fresh = vec![0u8; 1024];
+                    if get_random_values(&mut fresh).is_err() {
+                        for x in fresh.iter_mut() {
+                            *x = (js_sys::Math::random() * 256.0) as u8;
+                        }
+                    }
+                    *pool = fresh;
+                }
+                *b = pool.pop().unwrap_or(0);
             }
-        }
+        });
     }
     fn spawn(&self, task: BoxFut<'static, ()>) {
         wasm_bindgen_futures::spawn_local(task);
