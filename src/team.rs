@@ -219,9 +219,15 @@ impl Engine {
                 let _ = self.inner.store.commit(vec![Op::Delete { key: rec.key, expect: Expect::Version(rec.version) }]).await;
                 continue;
             };
-            if self.load::<AgentRecord>(&crate::engine::agent_key(agent_id)).await.ok().flatten().is_none() {
-                let _ = self.inner.store.commit(vec![Op::Delete { key: rec.key, expect: Expect::Any }]).await;
-                continue;
+            match self.load::<AgentRecord>(&crate::engine::agent_key(agent_id)).await {
+                // The receiver is gone: its mail goes with it.
+                Ok(None) => {
+                    let _ = self.inner.store.commit(vec![Op::Delete { key: rec.key, expect: Expect::Any }]).await;
+                    continue;
+                }
+                Ok(Some(_)) => {}
+                // A failed read says nothing about the agent: keep the mail for the next pump.
+                Err(_) => return,
             }
             let mut first_ops = vec![Op::Delete { key: rec.key.clone(), expect: Expect::Version(rec.version) }];
             let delivered = self.load::<Interaction>(&item.interaction_key).await.ok().flatten();
