@@ -276,3 +276,32 @@ else
   end
 fi
 # ==== end of section 9 (tests/packaging) ===========================================================
+
+# ==== 10. tests/e2e: persistence end to end (Chromium, workerd) =====================================
+# (section maintained with tests/e2e/; keep it self-contained)
+# Debian's Chromium driven by playwright-core against pages served from 127.0.0.1 (pkg/ and
+# tests/e2e/pages/): a team survives a reload (its queued agent message runs after it), two tabs edit
+# one shared block with nothing lost, a page closed mid-run leaves the last committed step, storage
+# failures (no IndexedDB, newer schema, blocked upgrade, quota) give clear errors; the host store in
+# Node; examples/durable-object/ in workerd (miniflare) across restarts of the runtime.
+# `npm ci` only when tests/e2e/package-lock.json changed since the last install (playwright-core
+# downloads no browser; Chromium comes from `scripts/setup.sh --browser`). Skip with SKIP_E2E=1.
+if [ "${SKIP_E2E:-0}" = 1 ]; then
+  skip e2e "SKIP_E2E=1"
+elif [ ! -f tests/e2e/package.json ]; then
+  skip e2e "no tests/e2e/package.json"
+elif [ ! -x /usr/bin/chromium ] && [ "${CI:-}" != true ]; then
+  skip e2e "/usr/bin/chromium missing (scripts/setup.sh --browser)"
+else
+  begin e2e "persistence end to end: Chromium (playwright-core) + workerd (miniflare) (tests/e2e)"
+  [ -x /usr/bin/chromium ] || { echo "test: tests/e2e needs /usr/bin/chromium: run scripts/setup.sh --browser" >&2; exit 1; }
+  E2E_DIR="$ROOT/tests/e2e"
+  if ! cmp -s "$E2E_DIR/package-lock.json" "$E2E_DIR/node_modules/.letta-ci-lock"; then
+    (cd "$E2E_DIR" && npm ci --no-audit --no-fund)
+    cp "$E2E_DIR/package-lock.json" "$E2E_DIR/node_modules/.letta-ci-lock"
+  fi
+  # shellcheck disable=SC2086  # NODE_TEST_ARGS is a list of flags
+  (cd "$E2E_DIR" && LETTA_PKG_DIR="$ROOT/pkg" node --test ${NODE_TEST_ARGS:-} ./*.test.mjs)
+  end
+fi
+# ==== end of section 10 (tests/e2e) ================================================================

@@ -172,7 +172,7 @@ fn sextet(c: u8) -> Option<u32> {
 /// Decodes into `out` (appending); returns the number of floats.
 fn decode_f32_into(s: &str, out: &mut Vec<f32>) -> Option<usize> {
     let b = s.as_bytes();
-    if b.len() % 4 != 0 {
+    if !b.len().is_multiple_of(4) {
         return None;
     }
     let mut word = [0u8; 4];
