@@ -21,7 +21,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 /// Cached immutable messages per engine, dropped wholesale past this many.
-const MSG_CACHE_MAX: usize = 50_000;
+const MSG_CACHE_MAX: usize = 20_000;
 /// Summaries per LLM call: a sliding window first, then everything (Letta's fallback).
 const MAX_COMPACTIONS_PER_CALL: u32 = 2;
 /// Retries of one LLM call after the provider reports a context overflow.
@@ -1002,6 +1002,7 @@ impl Engine {
         passages: &[crate::archival::PassageRecord],
     ) -> Result<Vec<Message>> {
         for attempt in 0..=CAS_RETRIES {
+            self.backoff(attempt).await;
             let (mut agent, ver) = self.agent(agent_id).await?;
             // Archival inserts of the step: the passages and the archive's count, version-checked.
             let mut stored_passages = passages.to_vec();

@@ -259,13 +259,27 @@ impl Engine {
         self.load(&block_key(id)).await?.ok_or_else(|| ApiError::not_found(format!("Block not found: {id}")))
     }
 
+    /// Waits a little, with jitter, before retrying a commit that lost a race (the `n`-th
+    /// loss): other writers, e.g. other tabs on one database, get through instead of
+    /// colliding again. The first retry is immediate.
+    pub(crate) async fn backoff(&self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        let mut r = [0u8; 1];
+        self.inner.platform.fill_random(&mut r);
+        let cap = (1u32 << n.min(6)) as f64; // 2, 4, ... 64 ms
+        self.inner.platform.sleep(cap * (0.5 + r[0] as f64 / 510.0)).await;
+    }
+
     /// Reads, changes and writes one record with a version check, retrying lost races.
     async fn update<T, F>(&self, key: &str, not_found: impl Fn() -> ApiError, mut change: F) -> Result<T>
     where
         T: Serialize + DeserializeOwned,
         F: FnMut(&mut T) -> Result<()>,
     {
-        for _ in 0..CAS_RETRIES {
+        for attempt in 0..CAS_RETRIES {
+            self.backoff(attempt).await;
             let (mut rec, version): (T, u64) = self.load(key).await?.ok_or_else(&not_found)?;
             change(&mut rec)?;
             match self.inner.store.commit(vec![put(key.to_string(), &rec, Expect::Version(version))?]).await {
@@ -860,6 +874,7 @@ impl Engine {
             match self.inner.store.commit(ops).await {
                 Ok(()) => {
                     self.forget_index(id);
+                    self.inner.msg_cache.borrow_mut().retain(|_, m| m.agent_id != id);
                     return Ok(Value::Null);
                 }
                 Err(StoreError::Conflict { .. }) => continue,
