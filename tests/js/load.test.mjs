@@ -21,7 +21,7 @@ test('soak: 100 agents on 10 shared blocks, 1,000 messages: no lost message or e
     blocks: 10,
     messages: 1000,
     concurrency: 32,
-    limit: 600, // small, so blocks fill up and get compacted during the run
+    limit: 300, // small, so blocks fill up and get compacted during the run
     samples: 4,
     recycle: 8, // agents are deleted and replaced (with their history) during the run
     wasmMemory: () => wasm.memory.buffer.byteLength,
