@@ -71,6 +71,17 @@ on_exit() {
 }
 trap on_exit EXIT
 
+# 0. tools: everything the steps below need, installed once (idempotent; fast when present).
+# The browser tests need Debian's Chromium; .ci/run has already done this (SKIP_SETUP=1).
+if [ "${SKIP_SETUP:-0}" != 1 ]; then
+  SETUP_ARGS=()
+  if [ -f tests/wasm_browser.rs ] || [ -d tests/e2e ] || [ -d tests/packaging ]; then
+    SETUP_ARGS+=(--browser)
+  fi
+  scripts/setup.sh "${SETUP_ARGS[@]}"
+  export SKIP_SETUP=1 # build.sh need not run it again
+fi
+
 # 1. native Rust tests --------------------------------------------------------
 if [ "${SKIP_NATIVE:-0}" = 1 ]; then
   skip native "SKIP_NATIVE=1"
