@@ -33,7 +33,7 @@
 // so memory grows with the messages by design; --recycle N deletes each agent after N runs and
 // creates a fresh one in its place (same blocks), so the store reaches a steady state and any
 // growth after warm-up is a leak. The verdict compares the last sample to the warm sample (the
-// one at 25% of the run).
+// one at half the run, once the engine's capped caches are full).
 //
 // Not part of the test command: tests/js/load.test.mjs runs a small bounded version.
 
@@ -200,7 +200,7 @@ export async function soak(client, opts = {}) {
     let users = 0;
     let after;
     for (;;) {
-      const page = await client.agents.messages.list(agent.id, { limit: 500, ...(after ? { after } : {}) });
+      const page = await client.agents.messages.list(agent.id, { limit: 500, order: 'asc', ...(after ? { after } : {}) });
       users += page.filter((m) => m.messageType === 'user_message').length;
       if (page.length < 500) break;
       after = page.at(-1).id;
@@ -267,11 +267,15 @@ export async function soak(client, opts = {}) {
   return { ok: failures.length === 0, failures, stats, samples, verdict: memoryVerdict(samples) };
 }
 
-/** Compares the last sample to the warm one (at 25% of the run). */
+/**
+ * Compares the last sample to the warm one, at half the run: the engine's capped caches (the
+ * scripted model's last 2,000 requests, up to 20,000 cached messages) fill during the first
+ * thousands of messages, and wasm memory never shrinks, so "warm" means after they are full.
+ */
 export function memoryVerdict(samples) {
   if (samples.length < 3) return null;
   const last = samples.at(-1);
-  const warm = samples.find((s) => s.messages >= last.messages * 0.25) ?? samples[1];
+  const warm = samples.find((s) => s.messages >= last.messages * 0.5) ?? samples[1];
   const per1k = (k) => ((last[k] - warm[k]) / Math.max(1, last.messages - warm.messages)) * 1000;
   const out = { warmAt: warm.messages, lastAt: last.messages };
   for (const k of ['heapMB', 'rssMB', 'wasmMB']) {

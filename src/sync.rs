@@ -36,6 +36,9 @@ impl LockState {
     }
 }
 
+/// How many keys the lock map may hold before idle ones are dropped.
+const PRUNE_AT: usize = 256;
+
 /// FIFO async locks keyed by string: waiters acquire in arrival order.
 #[derive(Default)]
 pub struct KeyedLocks {
@@ -49,6 +52,11 @@ impl KeyedLocks {
 
     /// Waits for the lock of `key`; it is held until the guard is dropped.
     pub fn lock(&self, key: &str) -> Acquire {
+        // Idle entries (agents that ran once, deleted agents) are dropped now and then, so
+        // the map stays as small as the set of agents in use.
+        if self.map.borrow().len() >= PRUNE_AT {
+            self.prune();
+        }
         let state = self.map.borrow_mut().entry(key.to_string()).or_default().clone();
         Acquire { state: Some(state), slot: None }
     }
@@ -230,6 +238,19 @@ mod tests {
         drop(waiting); // gives it up without taking it
         assert_eq!(locks.depth("k"), 0);
         let _g2 = block_on(locks.lock("k"));
+    }
+
+    #[test]
+    fn idle_keys_are_pruned_and_held_ones_kept() {
+        let locks = KeyedLocks::new();
+        let held = block_on(locks.lock("held"));
+        for i in 0..(PRUNE_AT * 3) {
+            drop(block_on(locks.lock(&format!("k{i}"))));
+        }
+        assert!(locks.map.borrow().len() <= PRUNE_AT + 1, "{}", locks.map.borrow().len());
+        assert_eq!(locks.depth("held"), 1, "a held lock survives pruning");
+        drop(held);
+        let _again = block_on(locks.lock("held"));
     }
 
     #[test]
