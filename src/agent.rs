@@ -20,8 +20,6 @@ use serde_json::{json, Map, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
 
-/// Cached immutable messages per engine, dropped wholesale past this many.
-const MSG_CACHE_MAX: usize = 20_000;
 /// Summaries per LLM call: a sliding window first, then everything (Letta's fallback).
 const MAX_COMPACTIONS_PER_CALL: u32 = 2;
 /// Retries of one LLM call after the provider reports a context overflow.
@@ -651,6 +649,11 @@ impl Engine {
     /// other than the system message never change, so they are cached after the first read.
     pub(crate) async fn context_messages(&self, agent: &AgentRecord) -> Result<Vec<Rc<Message>>> {
         let cache = &self.inner.msg_cache;
+        // Trim the cache BEFORE deciding what to read: clearing it after would lose the
+        // messages that were cached (so not read) from this very request.
+        if cache.borrow().len() > self.inner.options.msg_cache_max {
+            cache.borrow_mut().clear();
+        }
         let missing: Vec<String> = agent
             .context
             .iter()
@@ -664,9 +667,6 @@ impl Engine {
         }
         let mut out = Vec::with_capacity(agent.context.len());
         let mut cache = cache.borrow_mut();
-        if cache.len() > MSG_CACHE_MAX {
-            cache.clear();
-        }
         for r in &agent.context {
             if let Some(m) = fresh.remove(&r.id) {
                 if r.seq != 0 {
@@ -675,6 +675,13 @@ impl Engine {
                 out.push(m);
             } else if let Some(m) = cache.get(&r.id) {
                 out.push(m.clone());
+            } else {
+                // A message the context names is neither stored nor cached: refuse to send a
+                // request with a hole in the conversation.
+                return Err(ApiError::internal(format!(
+                    "stored message {} of agent {} is missing from the store",
+                    r.id, agent.id
+                )));
             }
         }
         Ok(out)

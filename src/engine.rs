@@ -34,11 +34,13 @@ pub struct EngineOptions {
     /// How many agent-to-agent hops one conversation may take before sends are refused
     /// (bounds message storms between agents).
     pub max_hops: u32,
+    /// How many stored messages the engine keeps parsed in memory (dropped wholesale past it).
+    pub msg_cache_max: usize,
 }
 
 impl Default for EngineOptions {
     fn default() -> Self {
-        EngineOptions { max_steps: DEFAULT_MAX_STEPS, max_chain_depth: 6, max_hops: 24 }
+        EngineOptions { max_steps: DEFAULT_MAX_STEPS, max_chain_depth: 6, max_hops: 24, msg_cache_max: 20_000 }
     }
 }
 

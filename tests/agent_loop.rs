@@ -490,3 +490,30 @@ fn cancelling_a_run_stops_it_cleanly() {
     t.script("slow", vec![say("back")]);
     assert_eq!(t.send(&a, "again")["messages"][0]["content"], "back");
 }
+
+#[test]
+fn a_tiny_message_cache_never_drops_a_message_from_a_request() {
+    // The cache is dropped wholesale when full; that must never lose a message the context
+    // names (it used to, when the cache was cleared between planning the reads and using them).
+    let t = setup_with(letta_wasm::EngineOptions { msg_cache_max: 2, ..letta_wasm::EngineOptions::default() });
+    let a = t.agent(json!({ "model": "scripted/c", "memory_blocks": [{ "label": "notes", "value": "" }] }));
+    t.engine.models().scripted("c").set_fn(Rc::new(|req| {
+        Box::pin(async move {
+            let last = req["messages"].as_array().unwrap().last().unwrap().clone();
+            Ok(if last["role"] == "user" {
+                call("memory_insert", json!({ "label": "notes", "new_string": "x" }))
+            } else {
+                say("ok")
+            })
+        })
+    }));
+    for i in 0..12 {
+        t.send(&a, &format!("turn {i}"));
+    }
+    for req in t.requests("c") {
+        let users: Vec<&str> = req["messages"].as_array().unwrap().iter().filter(|m| m["role"] == "user").map(|m| m["content"].as_str().unwrap()).collect();
+        let turn = users.last().unwrap();
+        let n: usize = turn.trim_start_matches("turn ").parse().unwrap();
+        assert_eq!(users.len(), n + 1, "every earlier turn is in the request: {users:?}");
+    }
+}
