@@ -224,6 +224,14 @@ pub(crate) struct Effects {
     pub passages: Vec<crate::archival::PassageRecord>,
 }
 
+/// What a step read before calling the model: the agent record and its system message,
+/// with their versions.
+struct StepBase {
+    agent: AgentRecord,
+    agent_version: u64,
+    system: Option<(Message, u64)>,
+}
+
 /// Unregisters an active run when it ends, however it ends.
 struct ActiveRun {
     engine: Engine,
@@ -436,8 +444,8 @@ impl Engine {
             let mut compactions = 0u32;
             let mut overflow_retries = 0u32;
             let mut forced = false;
-            let (agent, blocks, tools, system_text, response) = loop {
-                let (agent, _) = match self.agent(agent_id).await {
+            let (agent, blocks, tools, system_text, response, base) = loop {
+                let (agent, agent_version) = match self.agent(agent_id).await {
                     Ok(a) => a,
                     Err(e) if e.status == 404 => {
                         out.stop_reason = StopReason::Error;
@@ -449,7 +457,7 @@ impl Engine {
                 let blocks = self.agent_blocks(&agent).await?;
                 let tools = self.agent_tools(&agent).await?;
                 let archive = self.load::<ArchiveRecord>(&crate::archival::archive_key(agent_id)).await?.map(|(a, _)| a);
-                let context = self.context_messages(&agent).await?;
+                let (context, system_version) = self.context_messages(&agent).await?;
                 let system_text = self.system_prompt(&agent, &blocks, context.len() as u64, archive.as_ref());
                 let request = build_request(&agent, &system_text, &context, &pending, &tools, step);
 
@@ -512,7 +520,12 @@ impl Engine {
                     Err(e) => Err(e),
                 };
                 match response.and_then(validate_response) {
-                    Ok(r) => break (agent, blocks, tools, system_text, r),
+                    Ok(r) => {
+                        // What the step read, so its commit need not read it again.
+                        let system = context.first().zip(system_version).map(|(m, v)| ((**m).clone(), v));
+                        let base = StepBase { agent: agent.clone(), agent_version, system };
+                        break (agent, blocks, tools, system_text, r, base);
+                    }
                     Err(e) if is_context_overflow(&e) && overflow_retries < MAX_OVERFLOW_RETRIES => {
                         overflow_retries += 1;
                         forced = true;
@@ -620,7 +633,7 @@ impl Engine {
             let mut extra_ops = effects.ops;
             extra_ops.append(&mut first_ops);
             let committed = self
-                .commit_step(agent_id, &mut pending, produced, overlay, memory_calls, &calls, &system_text, stop, step_now, extra_ops, &effects.passages)
+                .commit_step(agent_id, base, &mut pending, produced, overlay, memory_calls, &calls, &system_text, stop, step_now, extra_ops, &effects.passages)
                 .await?;
             // Mail sent in this step is durable now: wake its receivers.
             for receiver in effects.deliver {
@@ -647,7 +660,8 @@ impl Engine {
 
     /// Loads the agent's in-context messages (the system message first). Stored messages
     /// other than the system message never change, so they are cached after the first read.
-    pub(crate) async fn context_messages(&self, agent: &AgentRecord) -> Result<Vec<Rc<Message>>> {
+    /// Also returns the stored version of the system message, for the step's commit.
+    pub(crate) async fn context_messages(&self, agent: &AgentRecord) -> Result<(Vec<Rc<Message>>, Option<u64>)> {
         let cache = &self.inner.msg_cache;
         // Trim the cache BEFORE deciding what to read: clearing it after would lose the
         // messages that were cached (so not read) from this very request.
@@ -662,7 +676,11 @@ impl Engine {
             .collect();
         let loaded = self.load_many::<Message>(&missing).await?;
         let mut fresh: std::collections::HashMap<String, Rc<Message>> = std::collections::HashMap::new();
-        for (m, _) in loaded.into_iter().flatten() {
+        let mut system_version = None;
+        for (m, v) in loaded.into_iter().flatten() {
+            if m.seq == 0 {
+                system_version = Some(v);
+            }
             fresh.insert(m.id.clone(), Rc::new(m));
         }
         let mut out = Vec::with_capacity(agent.context.len());
@@ -684,7 +702,7 @@ impl Engine {
                 )));
             }
         }
-        Ok(out)
+        Ok((out, system_version))
     }
 
     /// Remembers messages just committed (they are immutable from now on).
@@ -997,6 +1015,7 @@ impl Engine {
     async fn commit_step(
         &self,
         agent_id: &str,
+        base: StepBase,
         pending: &mut Vec<Message>,
         mut produced: Vec<Message>,
         mut overlay: Overlay,
@@ -1010,7 +1029,9 @@ impl Engine {
     ) -> Result<Vec<Message>> {
         for attempt in 0..=CAS_RETRIES {
             self.backoff(attempt).await;
-            let (mut agent, ver) = self.agent(agent_id).await?;
+            // The first attempt commits against what the step read (the version checks catch
+            // any change since); a retry reads again.
+            let (mut agent, ver) = if attempt == 0 { (base.agent.clone(), base.agent_version) } else { self.agent(agent_id).await? };
             // Archival inserts of the step: the passages and the archive's count, version-checked.
             let mut stored_passages = passages.to_vec();
             let mut archive_version = None;
@@ -1062,7 +1083,11 @@ impl Engine {
             // Keep the stored system message equal to what the model last saw.
             if let Some(first) = agent.context.first() {
                 let key = msg_key(agent_id, first.seq);
-                if let Some((mut sys, v)) = self.load::<Message>(&key).await? {
+                let stored = match &base.system {
+                    Some((m, v)) if attempt == 0 && m.id == first.id => Some((m.clone(), *v)),
+                    _ => self.load::<Message>(&key).await?,
+                };
+                if let Some((mut sys, v)) = stored {
                     if sys.text.as_deref() != Some(system_text) {
                         sys.text = Some(system_text.to_string());
                         ops.push(put(key, &sys, Expect::Version(v))?);
